@@ -1,0 +1,235 @@
+"""The independent checker: re-checks every hard rule and recomputes every objective term.
+
+It imports no solver code: it reads the instance and a plan (account -> CSM or None) and
+works from the raw records, so a bug in the model cannot hide behind the same bug here.
+Only the data semantics (segment of an account, effort units, pool targets) are shared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from allocator.instance import Instance
+from allocator.prepared import UNITS, Prepared
+from allocator.solution import Violation
+
+Flag = Callable[[str, str, str], None]
+
+TERMS = ["balance", "moves", "renewal_bunching", "pair_cost", "specialization"]
+
+
+@dataclass
+class CheckReport:
+    violations: list[Violation] = field(default_factory=list)
+    terms: dict[str, float] = field(default_factory=dict)
+    objective: float = 0.0
+    moves: int = 0
+    forced_moves: int = 0
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def check(instance: Instance, owners: dict[str, str | None], effective_date: dt.date,
+          data: Prepared | None = None) -> CheckReport:
+    """Violations of every hard rule, and every objective term, for the plan `owners`."""
+    data = data or Prepared(instance, effective_date)
+    report = CheckReport()
+    bad = report.violations
+
+    def flag(rule: str, subject: str, message: str) -> None:
+        bad.append(Violation(rule=rule, subject=subject, message=message))
+
+    policy = instance.policy
+    accounts = data.accounts
+    csms = data.csms
+    for account_id in owners:
+        if account_id not in accounts:
+            flag("one_owner", account_id, "plan names an account the instance does not have")
+    books: dict[str, list[str]] = defaultdict(list)
+    for account in instance.accounts:
+        aid = account.id
+        if aid not in owners:
+            flag("one_owner", aid, "account missing from the plan")
+            continue
+        owner = owners[aid]
+        segment = data.segment_of[aid]
+        pooled = data.is_pooled(aid)
+        if pooled:
+            if owner is not None:
+                flag("pooled_segments", aid, f"segment {segment} is pooled but owner is {owner}")
+            continue
+        if owner is None:
+            flag("one_owner", aid, "no owner")
+            continue
+        if owner not in csms:
+            flag("one_owner", aid, f"owner {owner!r} is not a CSM of the instance")
+            continue
+        books[owner].append(aid)
+        csm = csms[owner]
+        if csm.leaving:
+            flag("eligibility", aid, f"{owner} is leaving and takes no accounts")
+        if segment not in csm.segments:
+            flag("eligibility", aid, f"{owner} does not serve segment {segment}")
+        if csm.verticals and account.vertical not in csm.verticals:
+            flag("eligibility", aid, f"{owner} specialises in {', '.join(csm.verticals)}, "
+                                     f"not {account.vertical}")
+        if (not csm.verticals and policy.specialization.hard
+                and account.vertical in policy.specialization.verticals):
+            flag("eligibility", aid, f"{account.vertical} accounts need a specialist; "
+                                     f"{owner} is a generalist")
+        if csm.regions and account.region not in csm.regions:
+            flag("eligibility", aid, f"{owner} does not cover region {account.region}")
+        if account.locked and owner != account.current_csm:
+            flag("locked_accounts", aid, f"locked to {account.current_csm}, given to {owner}")
+    forbidden = {(p.account, p.csm) for p in instance.pairs if not p.allowed}
+    for aid, owner in owners.items():
+        if (aid, owner) in forbidden:
+            flag("eligibility", aid, f"pair ({aid}, {owner}) is forbidden")
+
+    _check_freeze(instance, owners, data, effective_date, flag)
+    _check_books(data, books, flag)
+    _check_families(data, owners, flag)
+    _compute_terms(data, owners, books, report)
+    _check_move_cap(data, owners, report, flag)
+    weights = policy.weights
+    report.objective = sum(getattr(weights, t) * report.terms[t] for t in TERMS)
+    return report
+
+
+def _current_could_keep(data: Prepared, aid: str) -> bool:
+    """The current owner is staying and passes every structural eligibility rule."""
+    account = data.accounts[aid]
+    owner = account.current_csm
+    if owner is None or owner not in data.csms or data.is_pooled(aid):
+        return False
+    csm = data.csms[owner]
+    spec = data.instance.policy.specialization
+    if csm.leaving or data.segment_of[aid] not in csm.segments:
+        return False
+    if csm.verticals and account.vertical not in csm.verticals:
+        return False
+    if not csm.verticals and spec.hard and account.vertical in spec.verticals:
+        return False
+    if csm.regions and account.region not in csm.regions:
+        return False
+    return not any(p.account == aid and p.csm == owner and not p.allowed
+                   for p in data.instance.pairs)
+
+
+def _check_freeze(instance: Instance, owners: dict[str, str | None], data: Prepared,
+                  effective_date: dt.date, flag: Flag) -> None:
+    days_limit = instance.policy.continuity.freeze_days
+    if days_limit <= 0:
+        return
+    for account in instance.accounts:
+        days = (account.renewal_date - effective_date).days
+        if (0 <= days <= days_limit and account.current_csm is not None
+                and owners.get(account.id) != account.current_csm
+                and _current_could_keep(data, account.id)):
+            flag("renewal_freeze", account.id,
+                 f"renews in {days} days (freeze {days_limit}); moved from "
+                 f"{account.current_csm} to {owners.get(account.id)}")
+
+
+def _check_books(data: Prepared, books: dict[str, list[str]], flag: Flag) -> None:
+    policy = data.instance.policy
+    spread = policy.renewal_spread
+    band = policy.balance.band
+    for csm_id, book in sorted(books.items()):
+        csm = data.csms[csm_id]
+        per_segment = Counter(data.segment_of[a] for a in book)
+        for segment, count in sorted(per_segment.items(), key=lambda kv: str(kv[0])):
+            if segment is None:
+                continue
+            cap = csm.max_accounts.get(segment, policy.segment(segment).max_accounts)
+            if cap is not None and count > cap:
+                flag("account_caps", csm_id, f"{count} {segment} accounts, cap {cap}")
+        load = sum(data.effort(a, csm_id) for a in book)
+        capacity = math.floor(csm.capacity * csm.ramp * UNITS + 1e-9)
+        if load > capacity:
+            flag("effort_capacity", csm_id,
+                 f"effort {load / UNITS:.2f} over capacity {capacity / UNITS:.2f}")
+        if spread.hard and spread.max_per_window is not None:
+            windows = Counter(data.window_of(a) for a in book)
+            for window, count in sorted(windows.items()):
+                if count > spread.max_per_window:
+                    flag("renewal_spread", csm_id, f"{count} renewals in {window}, "
+                                                   f"max {spread.max_per_window}")
+    for csm_id in data.active_csms:
+        minimum = data.min_book_arr(csm_id)
+        arr = sum(round(data.accounts[a].arr) for a in books.get(csm_id, []))
+        if minimum is not None and arr < minimum:
+            flag("min_book_arr", csm_id, f"book ARR {arr:,} below {minimum:,} "
+                                         f"(cost/ARR target)")
+    if band is not None:
+        for csm_id, target in data.balance_target.items():
+            load = sum(data.effort(a, csm_id) for a in books.get(csm_id, []))
+            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
+            if abs(load - target) > slack:
+                flag("balance", csm_id, f"effort {load / UNITS:.2f} outside "
+                                        f"{target / UNITS:.2f} ± {slack / UNITS:.2f}")
+
+
+def _check_families(data: Prepared, owners: dict[str, str | None], flag: Flag) -> None:
+    for account in data.instance.accounts:
+        parent = account.parent_id
+        if parent is None or data.is_pooled(account.id) or data.is_pooled(parent):
+            continue
+        if owners.get(account.id) != owners.get(parent):
+            flag("families_together", account.id,
+                 f"owner {owners.get(account.id)} but parent {parent} has {owners.get(parent)}")
+
+
+def _compute_terms(data: Prepared, owners: dict[str, str | None],
+                   books: dict[str, list[str]], report: CheckReport) -> None:
+    policy = data.instance.policy
+    deviation = 0
+    tolerance = policy.balance.tolerance
+    for csm_id, target in data.balance_target.items():
+        load = sum(data.effort(a, csm_id) for a in books.get(csm_id, []))
+        capacity = data.csms[csm_id].capacity * data.csms[csm_id].ramp
+        free = math.floor(tolerance * math.floor(capacity * UNITS + 1e-9) + 1e-9)
+        deviation += max(0, abs(load - target) - free)
+    moves = forced = 0
+    for account in data.instance.accounts:
+        if account.current_csm is not None and owners.get(account.id) != account.current_csm:
+            moves += 1
+            if not _current_could_keep(data, account.id):
+                forced += 1
+    report.moves, report.forced_moves = moves, forced
+    bunching = 0
+    spread = policy.renewal_spread
+    if spread.max_per_window is not None and not spread.hard:
+        for book in books.values():
+            for count in Counter(data.window_of(a) for a in book).values():
+                bunching += max(0, count - spread.max_per_window)
+    pair_cost = sum(round(p.cost * UNITS) for p in data.instance.pairs
+                    if owners.get(p.account) == p.csm) / UNITS
+    specialization = 0
+    if not policy.specialization.hard:
+        specialized = set(policy.specialization.verticals)
+        for csm_id, book in books.items():
+            specialization += sum(1 for a in book
+                                  if data.accounts[a].vertical in specialized
+                                  and data.accounts[a].vertical not in data.csms[csm_id].verticals)
+    report.terms = {
+        "balance": deviation / UNITS,
+        "moves": round(policy.continuity.cost_per_move * UNITS) * moves / UNITS,
+        "renewal_bunching": float(bunching),
+        "pair_cost": pair_cost,
+        "specialization": float(specialization),
+    }
+
+
+def _check_move_cap(data: Prepared, owners: dict[str, str | None], report: CheckReport,
+                    flag: Flag) -> None:
+    cap = data.instance.policy.continuity.max_moves
+    voluntary = report.moves - report.forced_moves
+    if cap is not None and voluntary > cap:
+        flag("move_cap", "plan", f"{voluntary} voluntary moves, cap {cap}")

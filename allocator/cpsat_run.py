@@ -1,0 +1,70 @@
+"""Running one CP-SAT model: in a worker thread, with progress and Ctrl-C handling."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+
+@dataclass
+class Incumbent:
+    """The latest plan value and bound seen by the callback, in the solver's integer units."""
+
+    objective: float | None = None
+    bound: float | None = None
+    solutions: int = 0
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, incumbent: Incumbent):
+        super().__init__()
+        self._incumbent = incumbent
+
+    def on_solution_callback(self) -> None:
+        self._incumbent.solutions += 1
+        self._incumbent.objective = self.objective_value
+        self._incumbent.bound = self.best_objective_bound
+
+
+@dataclass
+class RunOutcome:
+    solver: cp_model.CpSolver
+    status: object
+    interrupted: bool
+
+
+def run_cpsat(model: cp_model.CpModel, time_limit: float, workers: int, seed: int,
+              log: bool = False, on_tick: Callable[[Incumbent], None] | None = None,
+              tick: float = 0.5) -> RunOutcome:
+    """Solve in a background thread so that Ctrl-C (KeyboardInterrupt in the main thread)
+    stops the search cleanly and the best plan so far is kept."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.01, time_limit)
+    params.num_workers = workers
+    params.random_seed = seed
+    params.log_search_progress = log
+    incumbent = Incumbent()
+    watcher = _Watcher(incumbent)
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        outcome["status"] = solver.solve(model, watcher)
+
+    thread = threading.Thread(target=run, daemon=True)
+    interrupted = False
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(tick)
+            if on_tick is not None:
+                on_tick(incumbent)
+    except KeyboardInterrupt:
+        interrupted = True
+        solver.stop_search()
+        thread.join()
+    return RunOutcome(solver=solver, status=outcome.get("status", cp_model.UNKNOWN),
+                      interrupted=interrupted)

@@ -1,0 +1,78 @@
+"""A constructive plan: the rules-engine way (least-loaded eligible CSM with room).
+
+Used twice: as the benchmark's greedy baseline, and (keeping current owners where they
+fit) as the complete hint handed to CP-SAT.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from allocator.prepared import Prepared
+
+
+def _units(data: Prepared) -> list[list[str]]:
+    """Accounts that must move together: families as one unit, others alone."""
+    family_of = {a: root for root, members in data.families.items() for a in members}
+    units: list[list[str]] = []
+    for account_id in data.named_accounts:
+        root = family_of.get(account_id)
+        if root is None:
+            units.append([account_id])
+        elif root == account_id:
+            units.append(list(data.families[root]))
+    return units
+
+
+def greedy_plan(data: Prepared, keep_current: bool = True,
+                most_constrained_first: bool = True) -> dict[str, str | None]:
+    """Account -> CSM (None for pooled accounts). Falls back to the least-loaded eligible
+    CSM even without room, so the plan is complete but may break caps."""
+    load: dict[str, int] = defaultdict(int)
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    plan: dict[str, str | None] = {a.id: None for a in data.instance.accounts}
+    units = _units(data)
+    candidates = {}
+    for unit in units:
+        common = set(data.eligibility.allowed[unit[0]])
+        for other in unit[1:]:
+            common &= set(data.eligibility.allowed[other])
+        candidates[unit[0]] = [c for c in data.eligibility.allowed[unit[0]] if c in common]
+    if most_constrained_first:
+        units.sort(key=lambda u: (len(candidates[u[0]]),
+                                  -sum(data.default_effort(a) for a in u)))
+
+    def fits(csm_id: str, unit: list[str]) -> bool:
+        if load[csm_id] + sum(data.effort(a, csm_id) for a in unit) > data.capacity(csm_id):
+            return False
+        per_segment: dict[str, int] = defaultdict(int)
+        for a in unit:
+            per_segment[str(data.segment_of[a])] += 1
+        for seg, n in per_segment.items():
+            cap = data.account_cap(csm_id, seg)
+            if cap is not None and count[(csm_id, seg)] + n > cap:
+                return False
+        return True
+
+    def utilisation(csm_id: str) -> float:
+        capacity = data.capacity(csm_id)
+        return load[csm_id] / capacity if capacity > 0 else float("inf")
+
+    for unit in units:
+        options = candidates[unit[0]]
+        if not options:
+            continue
+        current = {data.accounts[a].current_csm for a in unit}
+        chosen = None
+        if keep_current and len(current) == 1:
+            owner = next(iter(current))
+            if owner in options and fits(owner, unit):
+                chosen = owner
+        if chosen is None:
+            with_room = [c for c in options if fits(c, unit)]
+            chosen = min(with_room or options, key=lambda c: (utilisation(c), c))
+        for a in unit:
+            plan[a] = chosen
+            load[chosen] += data.effort(a, chosen)
+            count[(chosen, str(data.segment_of[a]))] += 1
+    return plan

@@ -1,0 +1,93 @@
+"""The solution format (solution.json) and its per-account / per-CSM / per-segment rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssignmentRow(_Row):
+    account: str
+    account_name: str = ""
+    segment: str | None
+    csm: str | None = Field(description="Owner; null when the account is pooled.")
+    previous_csm: str | None
+    moved: bool
+    forced: bool = Field(default=False, description="Move forced (owner leaving/ineligible).")
+    pooled: bool = False
+    effort: float = 0.0
+    arr: float = 0.0
+    renewal_window: str = ""
+
+
+class CsmSummaryRow(_Row):
+    csm: str
+    name: str = ""
+    pool: str | None
+    leaving: bool
+    accounts: int
+    accounts_by_segment: dict[str, int]
+    effort: float
+    capacity: float = Field(description="Effective capacity: capacity x ramp.")
+    utilisation: float
+    target_effort: float | None
+    arr: float
+    annual_cost: float
+    cost_to_arr: float | None
+    renewals_by_window: dict[str, int]
+    gained: int
+    lost: int
+
+
+class SegmentSummaryRow(_Row):
+    segment: str
+    pooled: bool
+    accounts: int
+    arr: float
+    csm_cost: float = Field(description="CSM cost attributed by share of effort.")
+    cost_to_arr: float | None
+    target: float
+    within_target: bool | None
+
+
+class Violation(_Row):
+    rule: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} [{self.subject}]: {self.message}"
+
+
+class Solution(_Row):
+    instance: str
+    instance_hash: str = Field(default="", description="SHA-256 of the instance content.")
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None = Field(description="(objective - bound) / max(|objective|, 1e-9).")
+    solve_seconds: float
+    terms: dict[str, float] = Field(default_factory=dict)
+    weights: dict[str, float] = Field(default_factory=dict)
+    violations: list[Violation] = Field(default_factory=list)
+    explanation: list[str] = Field(
+        default_factory=list, description="Why no plan exists, when that is known.")
+    moves: int = 0
+    forced_moves: int = 0
+    effective_date: dt.date
+    parameters: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    interrupted: bool = False
+    assignments: list[AssignmentRow] = Field(default_factory=list)
+    csm_summary: list[CsmSummaryRow] = Field(default_factory=list)
+    segment_summary: list[SegmentSummaryRow] = Field(default_factory=list)
+
+    def owners(self) -> dict[str, str | None]:
+        return {row.account: row.csm for row in self.assignments}

@@ -1,0 +1,261 @@
+"""`solve()`: split the book into independent blocks, solve each with CP-SAT from a complete
+hint, put the plan together, check it independently, and report objective, bound and gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from allocator.blocks import Block, find_blocks
+from allocator.checker import TERMS, check
+from allocator.cpsat_run import Incumbent, run_cpsat
+from allocator.greedy import greedy_plan
+from allocator.instance import Instance
+from allocator.model import build_model
+from allocator.precheck import forced_conflicts, stranded_accounts
+from allocator.prepared import Prepared
+from allocator.result import SolveResult
+from allocator.solution import Solution, Status, Violation
+from allocator.summary import assignment_rows, csm_rows, segment_rows
+
+_STATUS: dict[object, Status] = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+}
+
+
+@dataclass
+class Progress:
+    """What a progress display shows; updated from the solver's callbacks."""
+
+    elapsed: float = 0.0
+    objective: float | None = None
+    bound: float | None = None
+    solutions: int = 0
+    phase: str = "building model"
+
+
+def effective_date_of(instance: Instance) -> dt.date:
+    """The plan date: the policy's, else today."""
+    return instance.policy.effective_date or dt.date.today()
+
+
+def instance_hash(instance: Instance) -> str:
+    return hashlib.sha256(instance.model_dump_json().encode()).hexdigest()[:16]
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)
+
+
+def _pooled_move_offset(data: Prepared) -> float:
+    """Objective of moves forced by pooling (an owned account whose segment is pooled)."""
+    policy = data.instance.policy
+    count = sum(1 for a in data.instance.accounts
+                if a.current_csm is not None and data.is_pooled(a.id))
+    return policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100 * count
+
+
+@dataclass
+class _BlockOutcome:
+    status: Status
+    objective: float | None  # None when the solver found no plan for the block
+    bound: float | None
+    interrupted: bool
+
+
+def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
+                 hint_plan: dict[str, str | None] | None, time_limit: float, workers: int,
+                 seed: int, force: dict[str, str] | None, log: bool,
+                 on_tick: Callable[[float | None, float | None, int], None]) -> _BlockOutcome:
+    """Solve one block and write its owners into `plan`."""
+    built = build_model(data, force=force, block=block)
+    if hint_plan is not None:
+        built.ctx.hint(hint_plan)
+
+    def tick(incumbent: Incumbent) -> None:
+        value = incumbent.objective
+        bound = incumbent.bound
+        on_tick(None if value is None else built.objective_value(value),
+                None if bound is None else built.objective_value(bound), incumbent.solutions)
+
+    run = run_cpsat(built.ctx.model, time_limit, workers, seed, log=log, on_tick=tick)
+    solver = run.solver
+    if run.status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT rejected the model: {built.ctx.model.validate()}")
+    status = _STATUS.get(run.status, "UNKNOWN")
+    raw_bound = solver.best_objective_bound
+    bound = built.objective_value(raw_bound) if math.isfinite(raw_bound) else None
+    if status not in ("OPTIMAL", "FEASIBLE"):
+        return _BlockOutcome(status, None, bound if status == "UNKNOWN" else None,
+                             run.interrupted)
+    for (account_id, csm_id), var in built.ctx.x.items():
+        if solver.boolean_value(var):
+            plan[account_id] = csm_id
+    objective = built.objective_value(solver.objective_value)
+    if status == "OPTIMAL" and bound is not None and bound < objective - 1e-9:
+        status = "FEASIBLE"  # stopped by Ctrl-C before the proof closed
+    return _BlockOutcome(status, objective,
+                         None if bound is None else min(bound, objective), run.interrupted)
+
+
+def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: int = 0,
+          effective_date: dt.date | None = None, force: dict[str, str] | None = None,
+          on_progress: Callable[[Progress], None] | None = None,
+          hint: bool = True, log: bool = False,
+          hint_plan: dict[str, str | None] | None = None) -> SolveResult:
+    """Solve `instance`; the returned result has been through the independent checker.
+
+    The book is split into independent blocks (`blocks.py`), solved smallest first; each
+    gets a share of the remaining time in proportion to its size, so time a small block
+    does not need passes on. A block with no plan in its time keeps the constructive plan
+    if that obeys every rule. `force` pins accounts to CSMs (tests and what-if questions).
+    Ctrl-C stops the search and returns the best plan found so far. `on_progress` is called
+    about twice a second.
+    """
+    started = time.monotonic()
+    deadline = started + time_limit
+    effective = effective_date or effective_date_of(instance)
+    data = Prepared(instance, effective)
+    blocks = find_blocks(data)
+    run = _Run(instance, data, blocks, started, time_limit, workers, seed)
+    stranded = stranded_accounts(data) + forced_conflicts(data, force or {})
+    if stranded:
+        run.outcomes = [_BlockOutcome("INFEASIBLE", None, None, False)]
+        return run.assemble({}, None, explanation=stranded)
+    if hint_plan is None:  # a caller's plan (e.g. a warm start) replaces the greedy hint
+        hint_plan = greedy_plan(data, keep_current=True) if hint else None
+    plan: dict[str, str | None] = {a.id: None for a in instance.accounts}
+    progress = Progress(phase="solving")
+    offset = _pooled_move_offset(data)
+    weight = [1 + sum(len(data.eligibility.allowed[a]) for a in b.accounts) for b in blocks]
+    left = sum(weight)
+    for index, block in enumerate(blocks):
+        if run.interrupted:
+            break
+        share = max(0.2, (deadline - time.monotonic()) * weight[index] / left)
+        left -= weight[index]
+        progress.phase = f"block {index + 1}/{len(blocks)}" if len(blocks) > 1 else "solving"
+        done_objective = offset + sum(o.objective or 0.0 for o in run.outcomes)
+        done_bound = offset + sum(o.bound or 0.0 for o in run.outcomes)
+
+        def tick(value: float | None, bound: float | None, solutions: int,
+                 done_objective: float = done_objective, done_bound: float = done_bound) -> None:
+            progress.elapsed = time.monotonic() - started
+            progress.solutions = solutions
+            if value is not None:
+                progress.objective = done_objective + value
+            if bound is not None:
+                progress.bound = done_bound + bound
+            if on_progress is not None:
+                on_progress(progress)
+
+        outcome = _solve_block(data, block, plan, hint_plan, share, workers, seed, force,
+                               log, tick)
+        run.outcomes.append(outcome)
+        run.interrupted = run.interrupted or outcome.interrupted
+        if outcome.status == "INFEASIBLE":
+            break
+    result = run.assemble(plan, hint_plan, offset=offset)
+    # Why no plan fits (allocator/explain.py): capacity pre-check, then a minimal core.
+    from allocator.explain import explain_if_infeasible
+    return explain_if_infeasible(result, instance, effective, min(30.0, max(5.0, time_limit)),
+                                 force)
+
+
+@dataclass
+class _Run:
+    """One solve's blocks and their outcomes, put together into a checked solution."""
+
+    instance: Instance
+    data: Prepared
+    blocks: list[Block]
+    started: float
+    time_limit: float
+    workers: int
+    seed: int
+    interrupted: bool = False
+    outcomes: list[_BlockOutcome] = field(default_factory=list)
+
+    def assemble(self, plan: dict[str, str | None], hint_plan: dict[str, str | None] | None,
+                 offset: float = 0.0, explanation: list[str] | None = None) -> SolveResult:
+        data, instance = self.data, self.instance
+        outcomes = self.outcomes
+        infeasible = any(o.status == "INFEASIBLE" for o in outcomes)
+        complete = len(outcomes) == len(self.blocks)
+        fallback = [b for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
+                                      strict=False) if o is None or o.objective is None]
+        status: Status
+        if infeasible:
+            status = "INFEASIBLE"
+        elif not fallback:
+            status = "OPTIMAL" if all(o.status == "OPTIMAL" for o in outcomes) else "FEASIBLE"
+        else:
+            # Blocks without a solver plan keep the constructive plan if it obeys every rule.
+            status = "UNKNOWN"
+            if hint_plan is not None:
+                for block in fallback:
+                    for account_id in block.accounts:
+                        plan[account_id] = hint_plan.get(account_id)
+                if check(instance, plan, data.effective_date, data=data).feasible:
+                    status = "FEASIBLE"
+        bounds = [o.bound for o in outcomes]
+        bound = (offset + sum(b for b in bounds if b is not None)
+                 if complete and None not in bounds else None)
+        parameters: dict[str, float | int | str | bool] = {
+            "time_limit": self.time_limit, "workers": self.workers, "seed": self.seed,
+            "solver": "CP-SAT", "blocks": len(self.blocks),
+            "blocks_without_solver_plan": len(fallback),
+            "variables": sum(len(data.eligibility.allowed[a]) for a in data.named_accounts),
+        }
+        solution = Solution(
+            instance=instance.name, instance_hash=instance_hash(instance), status=status,
+            objective=None, bound=None, gap=None,
+            solve_seconds=round(time.monotonic() - self.started, 3),
+            effective_date=data.effective_date, parameters=parameters,
+            interrupted=self.interrupted, explanation=explanation or [],
+            weights={t: getattr(instance.policy.weights, t) for t in TERMS},
+        )
+        if status not in ("OPTIMAL", "FEASIBLE"):
+            return SolveResult(solution=solution, report=None)
+        report = check(instance, plan, data.effective_date, data=data)
+        violations = list(report.violations)
+        if not fallback:
+            solver_objective = offset + sum(o.objective or 0.0 for o in outcomes)
+            violations += _objective_disagreement(status, solver_objective, report.objective)
+        final_bound = None if bound is None else min(bound, report.objective)
+        solution = solution.model_copy(update={
+            "objective": report.objective,
+            "bound": final_bound,
+            "gap": 0.0 if status == "OPTIMAL" else relative_gap(report.objective, final_bound),
+            "terms": report.terms,
+            "violations": violations,
+            "moves": report.moves,
+            "forced_moves": report.forced_moves,
+            "assignments": assignment_rows(data, plan, data.eligibility.forced_move
+                                           | {a for a in plan if data.is_pooled(a)}),
+            "csm_summary": csm_rows(data, plan),
+            "segment_summary": segment_rows(data, plan),
+        })
+        return SolveResult(solution=solution, report=report)
+
+
+def _objective_disagreement(status: Status, solver: float, recomputed: float) -> list[Violation]:
+    """A plan short of optimal may carry slack in auxiliary variables (the solver's value
+    is then higher than the plan's true one); recomputing higher, or differing when proven
+    optimal, would mean the model and the checker disagree."""
+    tolerance = 1e-6 * max(1.0, abs(solver))
+    if recomputed > solver + tolerance or (status == "OPTIMAL"
+                                           and abs(recomputed - solver) > tolerance):
+        return [Violation(rule="objective", subject="plan",
+                          message=f"solver objective {solver} != recomputed {recomputed}")]
+    return []

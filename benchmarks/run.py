@@ -1,0 +1,359 @@
+"""Benchmark runner: a fixed protocol over the generated tiers and the public GAP instances.
+
+Per instance, in a fresh process each (so peak memory is that run's own): CP-SAT through
+`allocator.solve`, and in the same run the baselines — the rules-engine greedy, the current
+assignment (where there is one) and the same model solved by HiGHS through OR-Tools. Every
+plan goes through the independent checker. Writes a Markdown table (default
+benchmarks/RESULTS.md) and the raw rows as CSV beside it.
+
+    python benchmarks/run.py --tiers S,M,L --gap all --time-limit 60 --workers 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTANCES = ROOT / "instances"
+GAP_DIR = INSTANCES / "gap"
+TIERS = {  # tier -> (accounts, csms, seed); files are made by the generator when missing
+    "S": (300, 20, 1),
+    "M": (5000, 200, 2),
+    "L": (50000, 2000, 3),
+}
+
+
+@dataclass
+class Row:
+    instance: str
+    method: str
+    status: str = "-"
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    best_known: float | None = None
+    gap_to_best: float | None = None
+    seconds: float | None = None
+    first_plan_seconds: float | None = None
+    peak_mib: float | None = None
+    checker: str = "-"
+    note: str = ""
+    protocol: str = ""
+    command: str = ""
+    measured: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+NUMERIC = ("objective", "bound", "gap", "best_known", "gap_to_best", "seconds",
+           "first_plan_seconds", "peak_mib")
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Rows of an earlier run's CSV (for --merge)."""
+    if not path.exists():
+        return []
+    rows = []
+    with open(path, newline="") as handle:
+        for rec in csv.DictReader(handle):
+            values: dict[str, Any] = dict(rec)
+            for key in NUMERIC:
+                values[key] = float(rec[key]) if rec.get(key) not in (None, "") else None
+            values["extra"] = json.loads(rec["extra"]) if rec.get("extra") else {}
+            rows.append(Row(**{k: v for k, v in values.items() if k in Row.__annotations__}))
+    return rows
+
+
+def _order(row: Row) -> tuple[int, str, int]:
+    tier_rank = {"S": 0, "M": 1, "L": 2}
+    methods = {"cpsat": 0, "highs": 1, "greedy": 2, "current": 3}
+    if row.instance in tier_rank:
+        return (0, str(tier_rank[row.instance]), methods.get(row.method, 9))
+    return (1, row.instance, methods.get(row.method, 9))
+
+
+def tier_path(tier: str) -> Path:
+    return INSTANCES / f"bench-{tier}.json"
+
+
+def ensure_tier(tier: str) -> Path:
+    path = tier_path(tier)
+    if not path.exists():
+        from allocator.generate import generate_instance, write_instance
+
+        accounts, csms, seed = TIERS[tier]
+        write_instance(generate_instance(accounts, csms, seed, name=f"bench-{tier}"), path)
+    return path
+
+
+def load_case(spec: str) -> Any:
+    from allocator.loading import load_instance
+    from allocator.orlib_gap import read_orlib_gap
+
+    kind, _, name = spec.partition(":")
+    if kind == "gap":
+        return read_orlib_gap(GAP_DIR / name)
+    return load_instance(ensure_tier(name))
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _verdict(report: Any) -> str:
+    if report is None:
+        return "-"
+    if report.feasible:
+        return "ok"
+    rules = sorted({v.rule for v in report.violations})
+    return f"{len(report.violations)} violations ({', '.join(rules)})"
+
+
+def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) -> Row:
+    """One method on one instance; runs inside a fresh process."""
+    from allocator.checker import check
+    from allocator.prepared import Prepared
+    from allocator.solve import effective_date_of, relative_gap
+
+    started = time.monotonic()
+    instance = load_case(spec)
+    effective = effective_date_of(instance)
+    row = Row(instance=spec.partition(":")[2], method=method)
+    if method == "cpsat":
+        from allocator.solve import Progress, solve
+
+        first: list[float] = []
+
+        def watch(progress: Progress) -> None:
+            if progress.solutions and not first:
+                first.append(time.monotonic() - started)
+
+        result = solve(instance, time_limit=time_limit, workers=workers, seed=seed,
+                       effective_date=effective, on_progress=watch)
+        sol = result.solution
+        row.status, row.objective, row.bound, row.gap = sol.status, sol.objective, sol.bound, \
+            sol.gap
+        row.first_plan_seconds = first[0] if first else None
+        row.checker = _verdict(result.report)
+        row.extra = {"variables": sol.parameters.get("variables")}
+    elif method == "highs":
+        from allocator.mip_baseline import solve_mip
+
+        mip = solve_mip(instance, time_limit=time_limit, effective_date=effective)
+        row.status, row.bound = mip.status, mip.bound
+        if mip.status in ("OPTIMAL", "FEASIBLE"):
+            report = check(instance, mip.owners, effective)
+            row.objective = report.objective
+            row.gap = relative_gap(report.objective, mip.bound)
+            row.checker = _verdict(report)
+    else:
+        data = Prepared(instance, effective)
+        if method == "greedy":
+            from allocator.greedy import greedy_plan
+
+            owners = greedy_plan(data, keep_current=False, most_constrained_first=False)
+        else:  # the current assignment, as it stands
+            owners = {a.id: a.current_csm for a in instance.accounts}
+        report = check(instance, owners, effective, data=data)
+        row.status = "FEASIBLE" if report.feasible else "BREAKS RULES"
+        row.objective = report.objective
+        row.checker = _verdict(report)
+    row.seconds = round(time.monotonic() - started, 2)
+    row.peak_mib = round(_peak_mib(), 1)
+    return row
+
+
+def _child(queue: Any, args: tuple[str, str, float, int, int]) -> None:
+    try:
+        queue.put(run_one(*args))
+    except BaseException as error:  # report, never hang the runner
+        queue.put(Row(instance=args[0].partition(":")[2], method=args[1], status="ERROR",
+                      note=f"{type(error).__name__}: {error}"[:200]))
+
+
+def run_isolated(spec: str, method: str, time_limit: float, workers: int, seed: int,
+                 wall_limit: float) -> Row:
+    """Run in a fresh process; kill it when it exceeds `wall_limit` seconds."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, (spec, method, time_limit, workers, seed)))
+    started = time.monotonic()
+    proc.start()
+    row: Row | None = None
+    while row is None and time.monotonic() - started < wall_limit:
+        try:
+            row = queue.get(timeout=1.0)
+        except Exception:  # queue.Empty: look whether the child is still there
+            if not proc.is_alive() and queue.empty():
+                break
+    if row is None:
+        proc.kill()
+        died = not proc.is_alive() and proc.exitcode not in (None, -9)
+        row = Row(instance=spec.partition(":")[2], method=method,
+                  status="CRASHED" if died else "KILLED",
+                  seconds=round(time.monotonic() - started, 1),
+                  note=(f"process exited with code {proc.exitcode}" if died
+                        else f"no answer within {wall_limit:.0f} s wall clock"))
+    proc.join(10)
+    return row
+
+
+def best_known() -> dict[str, float]:
+    table = {}
+    with open(GAP_DIR / "best_known.csv", newline="") as handle:
+        for rec in csv.DictReader(handle):
+            table[rec["Path"].split("/")[-1]] = float(rec["Best known solution value"])
+    return table
+
+
+def gap_specs(selection: str) -> list[str]:
+    names = sorted(p.relative_to(GAP_DIR).as_posix() for p in GAP_DIR.glob("*/*")
+                   if p.is_file())
+    if selection == "all":
+        return [f"gap:{n}" for n in names]
+    if selection in ("", "none"):
+        return []
+    wanted = selection.split(",")
+    return [f"gap:{n}" for n in names if any(n.endswith(w) or n.startswith(w) for w in wanted)]
+
+
+def _fmt(value: float | None, pct: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2%}" if pct else f"{value:,.2f}"
+
+
+def machine() -> str:
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {mem} RAM, {platform.machine()}, {platform.system()}"
+
+
+def versions() -> str:
+    names = ["ortools", "pydantic", "pandas"]
+    parts = [f"Python {platform.python_version()}"]
+    parts += [f"{n} {metadata.version(n)}" for n in names]
+    return ", ".join(parts)
+
+
+def markdown(rows: list[Row]) -> str:
+    runs = sorted({(r.measured, r.command, r.protocol) for r in rows})
+    lines = [
+        "# Benchmark results",
+        "",
+        "Made by these commands (each row records which; `--merge` keeps rows of earlier "
+        "runs for instances not re-run):",
+        "",
+    ]
+    for measured, command, protocol in runs:
+        lines.append(f"- {measured}: `{command}` — {protocol}")
+    lines += [
+        "",
+        f"- Machine: {machine()}",
+        f"- Libraries: {versions()}",
+        "- Methods: `cpsat` = allocator's CP-SAT model with a greedy/current-owner hint; "
+        "`highs` = the same model solved by HiGHS through `ortools.math_opt`; "
+        "`greedy` = each account to the least-loaded eligible CSM with room, in file order "
+        "(what rules engines do); `current` = the current assignment unchanged.",
+        "- gap = (objective - proven bound) / objective; gap to best = (objective - best "
+        "known) / best known. Peak memory is the run's own process (max RSS). The checker "
+        "column is the independent checker's verdict on the plan.",
+        "",
+        "| instance | method | status | objective | bound | gap | best known | gap to best "
+        "| first plan s | wall s | peak MiB | checker | note |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.instance} | {r.method} | {r.status} | {_fmt(r.objective)} | "
+            f"{_fmt(r.bound)} | {_fmt(r.gap, True)} | {_fmt(r.best_known)} | "
+            f"{_fmt(r.gap_to_best, True)} | {_fmt(r.first_plan_seconds)} | "
+            f"{_fmt(r.seconds)} | {_fmt(r.peak_mib)} | {r.checker} | {r.note} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
+        methods: list[str], out: Path, command: str, merge: bool = False) -> list[Row]:
+    from allocator.files import write_text_atomic
+
+    protocol = (f"time limit {time_limit:g} s per method per instance, {workers} CP-SAT "
+                f"workers, seed {seed}; each run in a fresh process")
+    measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+    known = best_known()
+    specs = [f"tier:{t}" for t in tiers] + gap_specs(gaps)
+    for spec in specs:
+        if spec.startswith("tier:"):
+            ensure_tier(spec[5:])  # generate outside the timed runs
+    rows: list[Row] = []
+    for spec in specs:
+        for method in methods:
+            if method == "current" and spec.startswith("gap:"):
+                continue  # GAP instances have no current owners
+            row = run_isolated(spec, method, time_limit, workers, seed,
+                               wall_limit=3 * time_limit + 300)
+            name = spec.partition(":")[2].split("/")[-1]
+            if name in known:
+                row.best_known = known[name]
+                if row.objective is not None and row.checker == "ok":
+                    row.gap_to_best = (row.objective - known[name]) / known[name]
+            row.protocol, row.command, row.measured = protocol, command, measured
+            rows.append(row)
+            print(f"{row.instance:28s} {row.method:8s} {row.status:12s} "
+                  f"obj {_fmt(row.objective):>14s} bound {_fmt(row.bound):>14s} "
+                  f"{_fmt(row.seconds):>8s}s {row.checker} {row.note}", flush=True)
+    table = rows
+    if merge:
+        fresh = {(r.instance, r.method) for r in rows}
+        table = [r for r in read_rows(out.with_suffix(".csv"))
+                 if (r.instance, r.method) not in fresh] + rows
+    table.sort(key=_order)
+    write_text_atomic(out, markdown(table))
+    with open(out.with_suffix(".csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(asdict(table[0]).keys()))
+        writer.writeheader()
+        for r in table:
+            record = asdict(r)
+            record["extra"] = json.dumps(r.extra)
+            writer.writerow(record)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tiers", default="S,M,L", help="comma list of S,M,L or 'none'")
+    parser.add_argument("--gap", default="all", help="'all', 'none' or name prefixes")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--methods", default="cpsat,highs,greedy,current")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep rows of earlier runs for instances not re-run")
+    args = parser.parse_args(argv)
+    tiers = [] if args.tiers in ("", "none") else args.tiers.split(",")
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    run(tiers, args.gap, args.time_limit, args.workers, args.seed, args.methods.split(","),
+        args.out, command, merge=args.merge)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
