@@ -41,10 +41,17 @@ def find_blocks(data: Prepared) -> list[Block]:
 
     for csm_id in data.active_csms:
         find("c:" + csm_id)
+    linked: dict[tuple[str, ...], str] = {}  # each distinct CSM list is linked up once
     for account_id in data.named_accounts:
         find("a:" + account_id)
-        for csm_id in data.eligibility.allowed[account_id]:
-            union("a:" + account_id, "c:" + csm_id)
+        allowed = tuple(data.eligibility.allowed[account_id])
+        if not allowed:
+            continue
+        if allowed not in linked:
+            linked[allowed] = allowed[0]
+            for csm_id in allowed[1:]:
+                union("c:" + allowed[0], "c:" + csm_id)
+        union("a:" + account_id, "c:" + linked[allowed])
     for members in data.families.values():
         for other in members[1:]:
             union("a:" + members[0], "a:" + other)

@@ -510,9 +510,73 @@ def _floor_shortfalls(check: CapacityCheck) -> list[Shortfall]:
     return found
 
 
+def _min_removals(check: CapacityCheck, csm_id: str, book: list[str]) -> tuple[int, str]:
+    """Fewest accounts that must leave a CSM's current book for the rest to fit its caps,
+    its effort room and its hard renewal windows (the largest of the three), and why."""
+    data = check.data
+    worst, why = 0, ""
+    for segment, count in Counter(str(data.segment_of[a]) for a in book).items():
+        cap = data.account_cap(csm_id, segment)
+        if cap is not None and count - cap > worst:
+            worst, why = count - cap, f"{count} {segment} accounts, cap {cap}"
+    efforts = sorted((data.effort(a, csm_id) for a in book), reverse=True)
+    load, room, removed = sum(efforts), check.room[check.index[csm_id]], 0
+    while load > room and removed < len(efforts):
+        load -= efforts[removed]  # the largest first: the fewest removals
+        removed += 1
+    if removed > worst:
+        worst, why = removed, (f"effort {sum(efforts) / UNITS:.2f}, room "
+                               f"{room / UNITS:.2f}")
+    limit = check.spread.max_per_window
+    if check.spread.hard and limit is not None:
+        for window, count in Counter(data.window_of(a) for a in book).items():
+            if count - limit > worst:
+                worst, why = count - limit, f"{count} renewals in {window}, max {limit}"
+    return worst, why
+
+
+def _move_cap_shortfall(check: CapacityCheck) -> list[Shortfall]:
+    """With a move cap: the voluntary moves every over-full current book forces."""
+    data = check.data
+    cap = data.instance.policy.continuity.max_moves
+    if cap is None:
+        return []
+    books: dict[str, list[str]] = {}
+    for a in data.named_accounts:
+        owner = data.accounts[a].current_csm
+        if owner in check.index and a not in data.eligibility.forced_move:
+            books.setdefault(owner, []).append(a)
+    needs = [(c, *_min_removals(check, c, book)) for c, book in sorted(books.items())]
+    needs = [n for n in needs if n[1] > 0]
+    total = sum(n[1] for n in needs)
+    if total <= cap:
+        return []
+    shown = "; ".join(f"{c}: {n} ({why})" for c, n, why in needs[:5])
+    more = f"; and {len(needs) - 5} more CSMs" if len(needs) > 5 else ""
+    moves = _plural(total, "voluntary move")
+    text = (f"move_cap: at least {moves} needed to bring current books within their limits "
+            f"but max_moves is {cap} ({shown}{more}) — raise continuity.max_moves to {total}, "
+            f"or raise those caps or capacities")
+    return [Shortfall("move_cap", "plan", "voluntary moves", total, cap,
+                      tuple(c for c, _, _ in needs), (), text)]
+
+
+def hall_sets(data: Prepared) -> list[tuple[list[str], list[str]]]:
+    """(CSMs, accounts) of each candidate Hall set, fewest CSMs first: the pools this check
+    compares, and the neighbourhoods where `explain` looks for a conflict first."""
+    check = CapacityCheck(data)
+    groups, _ = check.groups()
+    found = []
+    for inside in _closures(check, groups):
+        members = [groups[i] for i in inside]
+        found.append((check.csms_in(_union(members, range(len(members)))),
+                      _accounts(members, range(len(members)))))
+    return found
+
+
 def capacity_check(data: Prepared) -> list[Shortfall]:
     """Every pool, family or CSM whose demand provably exceeds what the rules let it have."""
     check = CapacityCheck(data)
     groups, homeless = check.groups()
     return (_unit_shortfalls(check, groups, homeless) + _hall_shortfalls(check, groups)
-            + _floor_shortfalls(check))
+            + _floor_shortfalls(check) + _move_cap_shortfall(check))

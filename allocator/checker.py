@@ -137,7 +137,26 @@ def _check_freeze(instance: Instance, owners: dict[str, str | None], data: Prepa
                  f"{account.current_csm} to {owners.get(account.id)}")
 
 
-def _check_books(data: Prepared, books: dict[str, list[str]], flag: Flag) -> None:
+def book_violations(data: Prepared, owners: dict[str, str | None], accounts: list[str],
+                    csms: list[str]) -> list[Violation]:
+    """The per-CSM rules (caps, capacity, hard renewal spread, minimum ARR, balance band)
+    for `csms`, whose books hold only some of `accounts`: a quick check of one block."""
+    books: dict[str, list[str]] = {c: [] for c in csms}
+    for account_id in accounts:
+        owner = owners.get(account_id)
+        if owner in books:
+            books[owner].append(account_id)
+    found: list[Violation] = []
+
+    def flag(rule: str, subject: str, message: str) -> None:
+        found.append(Violation(rule=rule, subject=subject, message=message))
+
+    _check_books(data, books, flag, only=set(csms))
+    return found
+
+
+def _check_books(data: Prepared, books: dict[str, list[str]], flag: Flag,
+                 only: set[str] | None = None) -> None:
     policy = data.instance.policy
     spread = policy.renewal_spread
     band = policy.balance.band
@@ -162,6 +181,8 @@ def _check_books(data: Prepared, books: dict[str, list[str]], flag: Flag) -> Non
                     flag("renewal_spread", csm_id, f"{count} renewals in {window}, "
                                                    f"max {spread.max_per_window}")
     for csm_id in data.active_csms:
+        if only is not None and csm_id not in only:
+            continue
         minimum = data.min_book_arr(csm_id)
         arr = sum(round(data.accounts[a].arr) for a in books.get(csm_id, []))
         if minimum is not None and arr < minimum:
@@ -169,6 +190,8 @@ def _check_books(data: Prepared, books: dict[str, list[str]], flag: Flag) -> Non
                                          f"(cost/ARR target)")
     if band is not None:
         for csm_id, target in data.balance_target.items():
+            if only is not None and csm_id not in only:
+                continue
             load = sum(data.effort(a, csm_id) for a in books.get(csm_id, []))
             slack = math.floor(band * data.capacity(csm_id) + 1e-9)
             if abs(load - target) > slack:

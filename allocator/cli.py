@@ -142,20 +142,23 @@ def _summary_table(solution: Solution) -> Table:
               help="Output folder (default: <instance name>-plan beside the instance).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds.")
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="CP-SAT threads (8 enables its full portfolio; see README).")
+@click.option("--deterministic", is_flag=True,
+              help="With --workers > 1: reproducible, but slower, parallel search.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace a better plan already in --out.")
 @click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
 @guarded
 def solve_command(instance_path: Path, out_dir: Path | None, time_limit: float, workers: int,
-                  seed: int, overwrite: bool, log: bool) -> None:
+                  deterministic: bool, seed: int, overwrite: bool, log: bool) -> None:
     """Solve INSTANCE, check the plan, and write solution.json and CSVs."""
     instance = load_instance(instance_path)
     out_dir = out_dir or instance_path.with_name(instance_path.stem + "-plan")
     try:
         with ProgressDisplay(err) as display:
             result = solve(instance, time_limit=time_limit, workers=workers, seed=seed,
-                           on_progress=display, log=log)
+                           on_progress=display, log=log, deterministic=deterministic)
     except KeyboardInterrupt:
         err.print("interrupted before any plan was found; nothing written")
         sys.exit(EXIT_INTERRUPTED)

@@ -35,15 +35,16 @@ def _warn_if_other_instance(instance_path: Path, solution_path: Path, solution: 
                   f"{instance_path} (instance hash differs)", markup=False)
 
 
-def _explain(instance_path: Path, time_limit: float) -> None:
+def _explain(instance_path: Path, time_limit: float, workers: int) -> None:
     from allocator.cli import EXIT_INFEASIBLE, EXIT_NO_PLAN, out
     from allocator.explain import diagnose
 
     instance = load_instance(instance_path)
-    diagnosis = diagnose(instance, time_limit=time_limit)
+    diagnosis = diagnose(instance, time_limit=time_limit, workers=workers)
     if diagnosis.status == "FEASIBLE":
-        out.print(f"{instance_path}: a plan exists — the capacity pre-check and the rule-by-rule "
-                  f"model found no conflict ({diagnosis.seconds:.1f} s)", markup=False)
+        out.print(f"{instance_path}: a plan exists — the capacity pre-check found no "
+                  f"shortfall and the solver found a plan ({diagnosis.seconds:.1f} s)",
+                  markup=False)
         return
     if diagnosis.status == "UNKNOWN":
         out.print(f"{instance_path}: undecided within {time_limit:g} s — "
@@ -62,11 +63,13 @@ def _explain(instance_path: Path, time_limit: float) -> None:
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.option("--time-limit", type=click.FloatRange(min=0.5), default=30.0, show_default=True,
               help="Seconds for the conflict search.")
-def explain_command(instance_path: Path, time_limit: float) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Workers for deciding whether a plan exists (conflicts are searched on one).")
+def explain_command(instance_path: Path, time_limit: float, workers: int) -> None:
     """Say why no plan fits INSTANCE (exit 3), or that one exists (exit 0)."""
     from allocator.cli import guarded
 
-    guarded(_explain)(instance_path, time_limit)
+    guarded(_explain)(instance_path, time_limit, workers)
 
 
 def _why(instance_path: Path, solution_path: Path, account_id: str, time_limit: float,

@@ -1,9 +1,5 @@
-"""Why no plan fits: the capacity pre-check first, then a minimal infeasibility core.
-
-The core comes from the explain-mode model (`build_model(..., explain=True)`): every rule
-instance — a CSM's cap, a lock, a leaver, a family — is switched by an assumption literal.
-CP-SAT names a subset of assumptions that cannot all hold; a deletion filter then drops
-one at a time while the rest stay infeasible, so every rule instance reported matters.
+"""Why no plan fits, in plain language: the capacity pre-check first, then a minimal set of
+rule instances that cannot all hold (`core_search.py`), each named with its accounts and CSMs.
 """
 
 from __future__ import annotations
@@ -14,37 +10,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ortools.sat.python import cp_model
-
-from allocator.blocks import Block
 from allocator.capacity_check import TIMES, capacity_check
+from allocator.core_search import CSM_RULES, Core, Guard, Verdict, csm_of, infeasibility_cores
 from allocator.eligibility import structural_reasons
 from allocator.instance import Instance
-from allocator.model import ModelContext, Rule, build_model
 from allocator.precheck import forced_conflicts, stranded_accounts
 from allocator.prepared import UNITS, Prepared
 from allocator.result import SolveResult
 
-Verdict = Literal["INFEASIBLE", "FEASIBLE", "UNKNOWN"]
-Guard = tuple[str, str]
-
-# Rules that only add objective terms: a feasibility question does not need them.
-_TERM_ONLY = {"balance", "moves", "pair_cost", "specialization"}
-# Per-CSM limits; a leaver's are moot (leaver_takes_nothing already says it all).
-_CSM_RULES = {"account_caps", "effort_capacity", "renewal_spread", "balance", "min_book_arr"}
 _ORDER = ["force", "locked_accounts", "leaver_takes_nothing", "eligibility", "renewal_freeze",
           "families_together", "account_caps", "effort_capacity", "renewal_spread", "balance",
           "min_book_arr", "move_cap"]
-
-
-@dataclass
-class Core:
-    """One block's minimal set of conflicting rule instances."""
-
-    guards: list[Guard]
-    first_size: int
-    minimal: bool
-    seconds: float
 
 
 @dataclass
@@ -58,178 +34,7 @@ class Diagnosis:
     seconds: float = 0.0
 
 
-class _BalanceBand:
-    """The hard balance band alone. The `balance` rule also bounds its deviation variables,
-    which silently caps load without a guard; a core must see every limit as a guard."""
-
-    name = "balance"
-
-    def build(self, ctx: ModelContext) -> None:
-        data = ctx.data
-        band = data.instance.policy.balance.band
-        if band is None:
-            return
-        for csm_id in ctx.csms:
-            target = data.balance_target.get(csm_id)
-            if target is None:
-                continue
-            pairs = ctx.by_csm.get(csm_id, [])
-            load = cp_model.LinearExpr.weighted_sum([v for _, v in pairs],
-                                                    [data.effort(a, csm_id) for a, _ in pairs])
-            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
-            ctx.enforce(ctx.model.add(load <= target + slack), self.name, csm_id)
-            ctx.enforce(ctx.model.add(load >= target - slack), self.name, csm_id)
-
-
-def _feasibility_rules(data: Prepared) -> list[Rule]:
-    from allocator.rules import RULES
-
-    rules: list[Rule] = [r for r in RULES if r.name not in _TERM_ONLY]
-    if not data.instance.policy.renewal_spread.hard:
-        rules = [r for r in rules if r.name != "renewal_spread"]
-    return [*rules, _BalanceBand()]
-
-
-def explain_blocks(data: Prepared, force: dict[str, str] | None = None) -> list[Block]:
-    """Independent blocks of the explain-mode model (smallest first).
-
-    Wider than `find_blocks`: an account links to every structurally eligible CSM and to its
-    current owner, leavers included, because explain mode gives it a variable for each.
-    """
-    csms = [c.id for c in data.instance.csms]
-    if data.instance.policy.continuity.max_moves is not None:
-        return [Block(tuple(data.named_accounts), tuple(csms))]
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for csm_id in csms:
-        find("c:" + csm_id)
-    for account_id in data.named_accounts:
-        linked = list(data.eligibility.structural[account_id])
-        linked += [c for c in (data.accounts[account_id].current_csm,
-                               (force or {}).get(account_id)) if c is not None]
-        for csm_id in linked:
-            parent[find("a:" + account_id)] = find("c:" + csm_id)
-        find("a:" + account_id)
-    for members in data.families.values():
-        for other in members[1:]:
-            parent[find("a:" + other)] = find("a:" + members[0])
-    accounts: dict[str, list[str]] = {}
-    in_block: dict[str, list[str]] = {}
-    for account_id in data.named_accounts:
-        accounts.setdefault(find("a:" + account_id), []).append(account_id)
-    for csm_id in csms:
-        in_block.setdefault(find("c:" + csm_id), []).append(csm_id)
-    roots = sorted(set(accounts) | set(in_block),
-                   key=lambda r: (len(accounts.get(r, [])), len(in_block.get(r, [])), r))
-    return [Block(tuple(accounts.get(r, [])), tuple(in_block.get(r, []))) for r in roots]
-
-
-class _CoreSearch:
-    """The explain-mode model of one block, re-solved under different assumption sets."""
-
-    def __init__(self, data: Prepared, block: Block, force: dict[str, str] | None):
-        built = build_model(data, rules=_feasibility_rules(data), block=block, explain=True)
-        self.ctx = built.ctx
-        self.model = self.ctx.model
-        self.model.clear_objective()  # type: ignore[no-untyped-call]
-        for account_id, csm_id in sorted((force or {}).items()):
-            if account_id not in self.ctx.by_account:
-                continue
-            var = self.ctx.x.get((account_id, csm_id))
-            literal = self.model.new_bool_var(f"guard[force:{account_id}]")
-            self.ctx.guards[("force", account_id)] = literal
-            if var is None:
-                self.model.add_bool_or([]).only_enforce_if(literal)
-            else:
-                self.model.add(var == 1).only_enforce_if(literal)
-        leavers = {c.id for c in data.instance.csms if c.leaving}
-        self.guards = [key for key in self.ctx.guards
-                       if not (key[0] in _CSM_RULES and _csm_of(data, key[1]) in leavers)]
-        self.index = {self.ctx.guards[key].index: key for key in self.guards}
-
-    def solve(self, guards: list[Guard], time_limit: float) -> tuple[Verdict, list[Guard]]:
-        """Solve with these guards assumed true; on infeasibility, the guards CP-SAT blames."""
-        self.model.clear_assumptions()
-        self.model.add_assumptions([self.ctx.guards[key] for key in guards])
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1  # cores from assumptions need the sequential search
-        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-        status = solver.solve(self.model)
-        if status == cp_model.MODEL_INVALID:
-            raise RuntimeError(f"CP-SAT rejected the explain model: {self.model.validate()}")
-        if status == cp_model.INFEASIBLE:
-            blamed = set(solver.sufficient_assumptions_for_infeasibility())
-            return "INFEASIBLE", [k for k in guards if self.ctx.guards[k].index in blamed]
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return "FEASIBLE", []
-        return "UNKNOWN", []
-
-
-def _shrink(search: _CoreSearch, core: list[Guard], deadline: float) -> tuple[list[Guard], bool]:
-    """Deletion filter: drop each guard whose removal leaves the rest infeasible."""
-    needed: list[Guard] = []  # guards proven necessary stay necessary in every sub-core
-    untested = list(core)
-    minimal = True
-    while untested:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return needed + untested, False
-        candidate = untested.pop(0)
-        trial = needed + untested
-        verdict, blamed = search.solve(trial, max(0.5, remaining / (len(untested) + 1)))
-        if verdict == "INFEASIBLE":
-            kept = set(blamed)
-            untested = [k for k in untested if k in kept]
-        else:
-            needed.append(candidate)
-            minimal = minimal and verdict == "FEASIBLE"
-    return needed, minimal
-
-
-def infeasibility_cores(data: Prepared, time_limit: float = 30.0,
-                        force: dict[str, str] | None = None) -> tuple[Verdict, list[Core]]:
-    """Solve each explain-mode block; for each infeasible one, a minimal core."""
-    deadline = time.monotonic() + time_limit
-    cores: list[Core] = []
-    undecided = False
-    for block in explain_blocks(data, force):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            undecided = True
-            break
-        started = time.monotonic()
-        search = _CoreSearch(data, block, force)
-        verdict, blamed = search.solve(search.guards, remaining)
-        if verdict == "UNKNOWN":
-            undecided = True
-        if verdict != "INFEASIBLE":
-            continue
-        # Shrinking gets at most half of what is left, so later blocks still get a look.
-        shrink_deadline = time.monotonic() + (deadline - time.monotonic()) / 2
-        guards, minimal = _shrink(search, blamed, shrink_deadline)
-        cores.append(Core(guards, len(blamed), minimal, time.monotonic() - started))
-    if cores:
-        return "INFEASIBLE", cores
-    return ("UNKNOWN" if undecided else "FEASIBLE"), cores
-
-
 # --- plain language -----------------------------------------------------------------------
-def _csm_of(data: Prepared, subject: str) -> str:
-    """The CSM id a per-CSM guard subject ('C02 Enterprise', 'C04 2027-Q1', 'C01') starts
-    with; the longest id wins, since ids may themselves contain spaces."""
-    if subject in data.csms:
-        return subject
-    matches = [c for c in data.csms if subject.startswith(c + " ")]
-    return max(matches, key=len, default="")
-
-
 def _why_ineligible(data: Prepared, account_id: str, csm_id: str) -> str:
     account = data.accounts[account_id]
     policy = data.instance.policy
@@ -249,7 +54,7 @@ def _why_ineligible(data: Prepared, account_id: str, csm_id: str) -> str:
 def describe(data: Prepared, rule: str, subject: str, force: dict[str, str] | None = None) -> str:
     """One rule instance in plain language, naming its accounts and CSMs."""
     policy = data.instance.policy
-    csm_id = _csm_of(data, subject)
+    csm_id = csm_of(data, subject)
     rest = subject[len(csm_id):].strip()
     if rule == "locked_accounts":
         account = data.accounts[subject]
@@ -289,8 +94,10 @@ def describe(data: Prepared, rule: str, subject: str, force: dict[str, str] | No
         band = policy.balance.band or 0.0
         target = data.balance_target.get(csm_id, 0)
         slack = math.floor(band * data.capacity(csm_id) + 1e-9)
-        return (f"balance: {csm_id}'s effort must stay within {target / UNITS:.2f} ± "
-                f"{slack / UNITS:.2f} (band {band:g} {TIMES} capacity)")
+        side = (f"at most {(target + slack) / UNITS:.2f}" if rest == "top"
+                else f"at least {(target - slack) / UNITS:.2f}")
+        return (f"balance: {csm_id}'s effort must be {side} (target {target / UNITS:.2f} ± "
+                f"band {band:g} {TIMES} capacity)")
     if rule == "min_book_arr" and csm_id:
         return (f"min_book_arr: {csm_id}'s book must carry at least "
                 f"{data.min_book_arr(csm_id) or 0:,} ARR (cost/ARR target)")
@@ -300,17 +107,29 @@ def describe(data: Prepared, rule: str, subject: str, force: dict[str, str] | No
 
 
 def _context(data: Prepared, guards: list[Guard]) -> list[str]:
-    """Which accounts the per-CSM limits in a core squeeze: those with nowhere else to go."""
-    csms = {_csm_of(data, s) for r, s in guards if r in _CSM_RULES} - {""}
+    """Which accounts the per-CSM limits in a core squeeze: those with nowhere else to go;
+    with the move cap, what each CSM's current book already holds."""
+    csms = {csm_of(data, s) for r, s in guards if r in CSM_RULES} - {""}
     if not csms:
         return []
+    lines = []
     stuck = [a for a in data.named_accounts
              if data.eligibility.allowed[a] and set(data.eligibility.allowed[a]) <= csms]
-    if not stuck:
-        return []
-    shown = ", ".join(stuck[:12]) + (f" and {len(stuck) - 12} more" if len(stuck) > 12 else "")
-    noun = "account" if len(stuck) == 1 else "accounts"
-    return [f"context: {len(stuck)} {noun} may only go to {', '.join(sorted(csms))} ({shown})"]
+    if stuck:
+        shown = ", ".join(stuck[:12]) + (f" and {len(stuck) - 12} more"
+                                         if len(stuck) > 12 else "")
+        noun = "account" if len(stuck) == 1 else "accounts"
+        lines.append(f"context: {len(stuck)} {noun} may only go to {', '.join(sorted(csms))} "
+                     f"({shown})")
+    if any(rule == "move_cap" for rule, _ in guards):
+        for csm_id in sorted(csms):
+            kept = [a for a in data.named_accounts
+                    if data.accounts[a].current_csm == csm_id
+                    and a not in data.eligibility.forced_move]
+            effort = sum(data.effort(a, csm_id) for a in kept)
+            lines.append(f"context: without voluntary moves {csm_id} keeps its {len(kept)} "
+                         f"current accounts, effort {effort / UNITS:.2f}")
+    return lines
 
 
 def core_lines(data: Prepared, core: Core, force: dict[str, str] | None = None) -> list[str]:
@@ -323,11 +142,20 @@ def core_lines(data: Prepared, core: Core, force: dict[str, str] | None = None) 
     return lines
 
 
+def _core_lines_or_fallback(data: Prepared, core: Core,
+                            force: dict[str, str] | None) -> list[str]:
+    if core.guards:
+        return core_lines(data, core, force)
+    return ["CP-SAT proved that no plan exists but named no rule instance (the conflict is in "
+            "one_owner alone: some account has no CSM it may go to)"]
+
+
 # --- entry points ---------------------------------------------------------------------------
 def diagnose(instance: Instance, effective_date: dt.date | None = None,
              time_limit: float = 30.0, force: dict[str, str] | None = None,
-             data: Prepared | None = None) -> Diagnosis:
-    """Pre-check, then (only if it finds nothing) the core. FEASIBLE means a plan exists."""
+             data: Prepared | None = None, workers: int = 8) -> Diagnosis:
+    """Pre-check, then (only if it finds nothing) the core. FEASIBLE means a plan exists;
+    `workers` only serve to decide that, cores are searched on one."""
     started = time.monotonic()
     if data is None:
         date = effective_date or instance.policy.effective_date or dt.date.today()
@@ -337,12 +165,8 @@ def diagnose(instance: Instance, effective_date: dt.date | None = None,
     if found:
         return Diagnosis("INFEASIBLE", found, "precheck", seconds=time.monotonic() - started)
     left = max(0.5, time_limit - (time.monotonic() - started))
-    verdict, cores = infeasibility_cores(data, left, force)
-    lines: list[str] = []
-    for core in cores:
-        lines += core_lines(data, core, force) if core.guards else [
-            "CP-SAT proved that no plan exists but named no rule instance (the conflict is "
-            "in one_owner alone: some account has no CSM it may go to)"]
+    verdict, cores = infeasibility_cores(data, left, force, workers)
+    lines = [line for core in cores for line in _core_lines_or_fallback(data, core, force)]
     seconds = time.monotonic() - started
     if verdict == "UNKNOWN":
         lines = ["no conflict found within the time limit; the rules may still conflict"]
@@ -350,21 +174,21 @@ def diagnose(instance: Instance, effective_date: dt.date | None = None,
 
 
 def explain_infeasibility(instance: Instance, effective_date: dt.date | None = None,
-                          time_limit: float = 30.0,
-                          force: dict[str, str] | None = None) -> list[str]:
+                          time_limit: float = 30.0, force: dict[str, str] | None = None,
+                          workers: int = 8) -> list[str]:
     """Plain-language lines saying why no plan fits; empty when a plan exists."""
-    diagnosis = diagnose(instance, effective_date, time_limit, force)
+    diagnosis = diagnose(instance, effective_date, time_limit, force, workers=workers)
     return diagnosis.lines if diagnosis.status != "FEASIBLE" else []
 
 
 def explain_if_infeasible(result: SolveResult, instance: Instance, effective_date: dt.date,
-                          time_limit: float, force: dict[str, str] | None = None
-                          ) -> SolveResult:
+                          time_limit: float, force: dict[str, str] | None = None,
+                          workers: int = 8) -> SolveResult:
     """`result` with `solution.explanation` filled in when it is INFEASIBLE without one."""
     solution = result.solution
     if solution.status != "INFEASIBLE" or solution.explanation:
         return result
-    lines = explain_infeasibility(instance, effective_date, time_limit, force)
+    lines = explain_infeasibility(instance, effective_date, time_limit, force, workers)
     lines = lines or ["the solver proved no plan exists, but the explanation search found "
                       "a plan (please report this)"]
     return SolveResult(solution=solution.model_copy(update={"explanation": lines}),

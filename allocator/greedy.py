@@ -6,6 +6,8 @@ fit) as the complete hint handed to CP-SAT.
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
 
 from allocator.prepared import Prepared
@@ -42,8 +44,14 @@ def greedy_plan(data: Prepared, keep_current: bool = True,
         units.sort(key=lambda u: (len(candidates[u[0]]),
                                   -sum(data.default_effort(a) for a in u)))
 
+    band = data.instance.policy.balance.band
+    ceiling = {c: data.capacity(c) for c in data.active_csms}
+    if band is not None:  # room ends at the top of the balance band, not only at capacity
+        for c, target in data.balance_target.items():
+            ceiling[c] = min(ceiling[c], target + math.floor(band * data.capacity(c) + 1e-9))
+
     def fits(csm_id: str, unit: list[str]) -> bool:
-        if load[csm_id] + sum(data.effort(a, csm_id) for a in unit) > data.capacity(csm_id):
+        if load[csm_id] + sum(data.effort(a, csm_id) for a in unit) > ceiling[csm_id]:
             return False
         per_segment: dict[str, int] = defaultdict(int)
         for a in unit:
@@ -58,6 +66,33 @@ def greedy_plan(data: Prepared, keep_current: bool = True,
         capacity = data.capacity(csm_id)
         return load[csm_id] / capacity if capacity > 0 else float("inf")
 
+    # One lazy heap of (utilisation, csm) per distinct candidate list: loads only grow, so a
+    # stale entry is re-pushed with its current value when it surfaces.
+    heaps: dict[tuple[str, ...], list[tuple[float, str]]] = {}
+
+    def least_loaded_with_room(options: tuple[str, ...], unit: list[str]) -> str:
+        heap = heaps.get(options)
+        if heap is None:
+            heap = [(utilisation(c), c) for c in options]
+            heapq.heapify(heap)
+            heaps[options] = heap
+        seen: list[tuple[float, str]] = []
+        chosen = None
+        while heap:
+            value, csm_id = heapq.heappop(heap)
+            if value != utilisation(csm_id):
+                heapq.heappush(heap, (utilisation(csm_id), csm_id))
+                continue
+            seen.append((value, csm_id))
+            if fits(csm_id, unit):
+                chosen = csm_id
+                break
+        for entry in seen:
+            heapq.heappush(heap, entry)
+        if chosen is None:  # nobody has room: least loaded anyway (the plan breaks a cap)
+            chosen = min(options, key=lambda c: (utilisation(c), c))
+        return chosen
+
     for unit in units:
         options = candidates[unit[0]]
         if not options:
@@ -69,8 +104,7 @@ def greedy_plan(data: Prepared, keep_current: bool = True,
             if owner in options and fits(owner, unit):
                 chosen = owner
         if chosen is None:
-            with_room = [c for c in options if fits(c, unit)]
-            chosen = min(with_room or options, key=lambda c: (utilisation(c), c))
+            chosen = least_loaded_with_room(tuple(options), unit)
         for a in unit:
             plan[a] = chosen
             load[chosen] += data.effort(a, chosen)

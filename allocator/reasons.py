@@ -333,7 +333,7 @@ def move_reasons(instance: Instance, solution: Solution | SolveResult,
         else:
             voluntary.append(a)
     movable = set(voluntary)
-    done: dict[str, tuple[Revert, str]] = {}  # family root -> its revert, and its lead
+    done: dict[str, tuple[Revert, list[str]]] = {}  # family root -> revert, members put back
     for a in voluntary:
         previous = data.accounts[a].current_csm or ""
         new = owners.get(a)
@@ -344,11 +344,13 @@ def move_reasons(instance: Instance, solution: Solution | SolveResult,
         else:
             if root not in done:
                 members = [m for m in data.families[root] if m in movable]
-                done[root] = (view.revert(members), members[0])
-            result, lead = done[root]
+                done[root] = (view.revert(members), members)
+            result, members = done[root]
             category, text = _from_revert(previous, new, result)
-            if a != lead and category != FAMILY:
-                category, text = FAMILY, f"moved with its family ({root}) to {new}: {text}"
+            if len(members) > 1:
+                text = f"family of {root} ({', '.join(members)}) moved together: {text}"
+                if a != members[0] and category != FAMILY:
+                    category = FAMILY  # the family's lead carries the underlying reason
         hard = [f"{rule}: {line}" for rule, line in result.broken]
         reasons[a] = MoveReason(a, previous, new, category, text, False,
                                 None if hard else result.objective, dict(result.weighted),

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from allocator import lns
 from allocator.blocks import Block, find_blocks
-from allocator.checker import TERMS, check
+from allocator.checker import TERMS, book_violations, check
 from allocator.cpsat_run import Incumbent, run_cpsat
 from allocator.greedy import greedy_plan
 from allocator.instance import Instance
@@ -65,22 +66,73 @@ def _pooled_move_offset(data: Prepared) -> float:
     return policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100 * count
 
 
+LNS_THRESHOLD = 15_000  # assignment variables; measured on bench-M (benchmarks/NOTES.md)
+LNS_SHARE = 0.6
+REPAIR_SHARE = 0.3
+FULL_MODEL_LIMIT = 250_000  # above this, building and presolving one model takes the budget
+BUILD_SECONDS_PER_VARIABLE = 1e-4  # model build + presolve, measured on bench-L blocks
+
+
 @dataclass
 class _BlockOutcome:
     status: Status
-    objective: float | None  # None when the solver found no plan for the block
+    objective: float | None  # the solver's value for the block's plan, when it has one
     bound: float | None
     interrupted: bool
+    has_plan: bool = False
+
+    def __post_init__(self) -> None:
+        self.has_plan = self.has_plan or self.objective is not None
+
+
+def _obeys_rules(data: Prepared, block: Block, plan: dict[str, str | None]) -> bool:
+    """The checker's per-CSM rules on one block of a constructed or searched plan.
+
+    Such plans respect the per-account rules by construction (only allowed CSMs, families
+    as one unit); the whole plan still goes through the full checker at the end.
+    """
+    return not book_violations(data, plan, list(block.accounts), list(block.csms))
 
 
 def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                  hint_plan: dict[str, str | None] | None, time_limit: float, workers: int,
                  seed: int, force: dict[str, str] | None, log: bool,
-                 on_tick: Callable[[float | None, float | None, int], None]) -> _BlockOutcome:
-    """Solve one block and write its owners into `plan`."""
+                 on_tick: Callable[[float | None, float | None, int], None],
+                 deterministic: bool = False) -> _BlockOutcome:
+    """Solve one block and write its owners into `plan`.
+
+    A block too big for one model within its time is first improved by large-neighbourhood
+    search from the hint; CP-SAT then gets the rest of the time on the whole block, starting
+    from that plan, for a proven bound and any further improvement.
+    """
+    deadline = time.monotonic() + time_limit
+    lns_plan: dict[str, str | None] | None = None
+    variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
+    searchable = (hint_plan is not None and not force
+                  and data.instance.policy.continuity.max_moves is None)
+    big = variables > LNS_THRESHOLD
+    if searchable and hint_plan is not None and (
+            big or not _obeys_rules(data, block, hint_plan)):
+        # Big blocks, and blocks whose constructed plan breaks a per-CSM rule (a repair
+        # CP-SAT may not find in a short share), start with the neighbourhood search.
+        lns_plan = dict(hint_plan)
+        whole_model = (variables <= FULL_MODEL_LIMIT
+                       and variables * BUILD_SECONDS_PER_VARIABLE < 0.3 * time_limit)
+        share = (LNS_SHARE if big else REPAIR_SHARE) if whole_model else 1.0
+        lns.improve(data, block, lns_plan, time_limit * share, seed)
+        if not whole_model:
+            # Too big to model whole in the time: the searched plan stands, without a bound.
+            ok = _obeys_rules(data, block, lns_plan)
+            if ok:
+                for account_id in block.accounts:
+                    plan[account_id] = lns_plan[account_id]
+            return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None, None, False,
+                                 has_plan=ok)
+        hint_plan = lns_plan
     built = build_model(data, force=force, block=block)
     if hint_plan is not None:
         built.ctx.hint(hint_plan)
+    time_limit = max(0.1, deadline - time.monotonic())
 
     def tick(incumbent: Incumbent) -> None:
         value = incumbent.objective
@@ -88,7 +140,8 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         on_tick(None if value is None else built.objective_value(value),
                 None if bound is None else built.objective_value(bound), incumbent.solutions)
 
-    run = run_cpsat(built.ctx.model, time_limit, workers, seed, log=log, on_tick=tick)
+    run = run_cpsat(built.ctx.model, time_limit, workers, seed, log=log, on_tick=tick,
+                    deterministic=deterministic)
     solver = run.solver
     if run.status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {built.ctx.model.validate()}")
@@ -96,6 +149,10 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     raw_bound = solver.best_objective_bound
     bound = built.objective_value(raw_bound) if math.isfinite(raw_bound) else None
     if status not in ("OPTIMAL", "FEASIBLE"):
+        if status == "UNKNOWN" and lns_plan is not None and _obeys_rules(data, block, lns_plan):
+            for account_id in block.accounts:
+                plan[account_id] = lns_plan[account_id]
+            return _BlockOutcome("FEASIBLE", None, bound, run.interrupted, has_plan=True)
         return _BlockOutcome(status, None, bound if status == "UNKNOWN" else None,
                              run.interrupted)
     for (account_id, csm_id), var in built.ctx.x.items():
@@ -108,11 +165,12 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                          None if bound is None else min(bound, objective), run.interrupted)
 
 
-def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: int = 0,
+def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: int = 0,
           effective_date: dt.date | None = None, force: dict[str, str] | None = None,
           on_progress: Callable[[Progress], None] | None = None,
           hint: bool = True, log: bool = False,
-          hint_plan: dict[str, str | None] | None = None) -> SolveResult:
+          hint_plan: dict[str, str | None] | None = None,
+          deterministic: bool = False) -> SolveResult:
     """Solve `instance`; the returned result has been through the independent checker.
 
     The book is split into independent blocks (`blocks.py`), solved smallest first; each
@@ -120,14 +178,17 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: 
     does not need passes on. A block with no plan in its time keeps the constructive plan
     if that obeys every rule. `force` pins accounts to CSMs (tests and what-if questions).
     Ctrl-C stops the search and returns the best plan found so far. `on_progress` is called
-    about twice a second.
+    about twice a second. Reproducibility: the same instance, seed and workers give the same
+    plan when every block finishes within its time and either `workers` is 1 (the default)
+    or `deterministic` is set; blocks large enough for the neighbourhood search depend on
+    how many steps fit in the time.
     """
     started = time.monotonic()
     deadline = started + time_limit
     effective = effective_date or effective_date_of(instance)
     data = Prepared(instance, effective)
     blocks = find_blocks(data)
-    run = _Run(instance, data, blocks, started, time_limit, workers, seed)
+    run = _Run(instance, data, blocks, started, time_limit, workers, seed, deterministic)
     stranded = stranded_accounts(data) + forced_conflicts(data, force or {})
     if stranded:
         run.outcomes = [_BlockOutcome("INFEASIBLE", None, None, False)]
@@ -137,7 +198,10 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: 
     plan: dict[str, str | None] = {a.id: None for a in instance.accounts}
     progress = Progress(phase="solving")
     offset = _pooled_move_offset(data)
-    weight = [1 + sum(len(data.eligibility.allowed[a]) for a in b.accounts) for b in blocks]
+    # Shares grow with the square root of a block's size: small blocks are often proven
+    # optimal quickly given a few seconds, and what they leave passes to the big ones.
+    weight = [math.sqrt(1 + sum(len(data.eligibility.allowed[a]) for a in b.accounts))
+              for b in blocks]
     left = sum(weight)
     for index, block in enumerate(blocks):
         if run.interrupted:
@@ -160,7 +224,7 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: 
                 on_progress(progress)
 
         outcome = _solve_block(data, block, plan, hint_plan, share, workers, seed, force,
-                               log, tick)
+                               log, tick, deterministic=deterministic)
         run.outcomes.append(outcome)
         run.interrupted = run.interrupted or outcome.interrupted
         if outcome.status == "INFEASIBLE":
@@ -169,7 +233,7 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 8, seed: 
     # Why no plan fits (allocator/explain.py): capacity pre-check, then a minimal core.
     from allocator.explain import explain_if_infeasible
     return explain_if_infeasible(result, instance, effective, min(30.0, max(5.0, time_limit)),
-                                 force)
+                                 force, workers)
 
 
 @dataclass
@@ -183,6 +247,7 @@ class _Run:
     time_limit: float
     workers: int
     seed: int
+    deterministic: bool = False
     interrupted: bool = False
     outcomes: list[_BlockOutcome] = field(default_factory=list)
 
@@ -193,7 +258,7 @@ class _Run:
         infeasible = any(o.status == "INFEASIBLE" for o in outcomes)
         complete = len(outcomes) == len(self.blocks)
         fallback = [b for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
-                                      strict=False) if o is None or o.objective is None]
+                                      strict=False) if o is None or not o.has_plan]
         status: Status
         if infeasible:
             status = "INFEASIBLE"
@@ -213,6 +278,7 @@ class _Run:
                  if complete and None not in bounds else None)
         parameters: dict[str, float | int | str | bool] = {
             "time_limit": self.time_limit, "workers": self.workers, "seed": self.seed,
+            "deterministic": self.deterministic,
             "solver": "CP-SAT", "blocks": len(self.blocks),
             "blocks_without_solver_plan": len(fallback),
             "variables": sum(len(data.eligibility.allowed[a]) for a in data.named_accounts),
@@ -229,7 +295,7 @@ class _Run:
             return SolveResult(solution=solution, report=None)
         report = check(instance, plan, data.effective_date, data=data)
         violations = list(report.violations)
-        if not fallback:
+        if all(o.objective is not None for o in outcomes) and not fallback:
             solver_objective = offset + sum(o.objective or 0.0 for o in outcomes)
             violations += _objective_disagreement(status, solver_objective, report.objective)
         final_bound = None if bound is None else min(bound, report.objective)

@@ -50,13 +50,6 @@ def test_instance_is_the_right_size(instance: Instance):
     assert len(instance.csms) == 8
 
 
-PARALLEL_NONDETERMINISTIC = pytest.mark.xfail(strict=False, reason=(
-    "cpsat_run.run_cpsat runs CP-SAT's portfolio with num_workers > 1 without "
-    "interleave_search, so which optimal plan is returned depends on thread timing "
-    "(observed: 2-3 different plans in 6 runs). Setting params.interleave_search = True "
-    "makes it reproducible. Not strict: a run can be lucky."))
-
-
 @pytest.mark.parametrize("workers", [1, 8])
 def test_same_seed_same_objective(instance: Instance, workers: int):
     runs = [solve(instance, time_limit=30, workers=workers, seed=3) for _ in range(3)]
@@ -69,9 +62,10 @@ def test_same_seed_same_objective(instance: Instance, workers: int):
         assert other.solution.bound == first.bound
 
 
-@pytest.mark.parametrize("workers", [1, pytest.param(8, marks=PARALLEL_NONDETERMINISTIC)])
-def test_same_seed_same_plan(instance: Instance, workers: int):
-    runs = [solve(instance, time_limit=30, workers=workers, seed=3) for _ in range(8)]
+@pytest.mark.parametrize(("workers", "deterministic"), [(1, False), (8, True)])
+def test_same_seed_same_plan(instance: Instance, workers: int, deterministic: bool):
+    runs = [solve(instance, time_limit=30, workers=workers, seed=3, deterministic=deterministic)
+            for _ in range(8)]
     first = runs[0]
     assert first.solution.status in ("OPTIMAL", "FEASIBLE")
     assert first.solution.violations == []

@@ -16,7 +16,8 @@ from conftest import EFFECTIVE, account, csm, make_instance, raw_instance, run
 
 from allocator.capacity_check import capacity_check
 from allocator.cli import main
-from allocator.explain import diagnose, explain_infeasibility, infeasibility_cores
+from allocator.core_search import infeasibility_cores
+from allocator.explain import diagnose, explain_infeasibility
 from allocator.instance import Instance
 from allocator.loading import load_instance
 from allocator.prepared import Prepared
@@ -259,3 +260,29 @@ def test_explain_command_rejects_bad_input(tmp_path: Any) -> None:
     assert result.exit_code == 2
     assert "accounts[id=A1].arr: negative ARR" in result.output
     assert "Traceback" not in result.output
+
+
+def test_neighbourhoods_do_not_blame_a_band_floor() -> None:
+    """C1's two locked accounts alone cannot reach its band floor, but the other NA
+    accounts can; the real conflict is three EMEA accounts of effort 6 on C3 and C4.
+    (C5, tiny and everywhere, makes it one block.)"""
+    accounts = [account(f"L{i}", region="NA", current_csm="C1", locked=True) for i in range(2)]
+    accounts += [account(f"N{i}", region="NA") for i in range(6)]
+    accounts += [account(f"E{i}", region="EMEA", effort=6) for i in range(3)]
+    instance = make_instance(accounts, [
+        csm("C1", regions=["NA"]), csm("C2", regions=["NA"]), csm("C3", regions=["EMEA"]),
+        csm("C4", regions=["EMEA"]), csm("C5", capacity=0.5)], policy={"balance": {"band": 0.3}})
+    diagnosis = diagnose(instance, EFFECTIVE, time_limit=20, workers=2)
+    assert diagnosis.source == "core"
+    text = joined(diagnosis.lines)
+    assert "floor" not in text and "C1" not in text
+    assert "C3" in text and "C4" in text and "E0, E1, E2" in text
+
+
+def test_move_cap_below_what_over_full_books_need() -> None:
+    instance = make_instance([account(f"A{i}", current_csm="C1") for i in range(6)], ["C1", "C2"],
+                             policy={"segments": [{"name": "Scale", "max_accounts": 4}],
+                                     "continuity": {"max_moves": 1}, **NO_STRATEGIC})
+    line = joined(explain_infeasibility(instance, EFFECTIVE))
+    assert line.startswith("move_cap: at least 2 voluntary moves needed")
+    assert "C1: 2 (6 Scale accounts, cap 4)" in line and "max_moves is 1" in line

@@ -10,10 +10,12 @@ class FamiliesTogether:
 
     def build(self, ctx: ModelContext) -> None:
         in_scope = set(ctx.accounts)
-        for root, members in sorted(ctx.data.families.items()):
-            if members[0] not in in_scope:
+        for root, family in sorted(ctx.data.families.items()):
+            # A block holds whole families; a search neighbourhood may hold part of one.
+            members = [m for m in family if m in in_scope]
+            if len(members) < 2:
                 continue
-            head = root if root in ctx.by_account else members[0]
+            head = members[0]
             for other in members:
                 if other == head:
                     continue

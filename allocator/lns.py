@@ -1,0 +1,105 @@
+"""Large-neighbourhood search for blocks too big for one CP-SAT model.
+
+Each step frees every account held by a small group of CSMs that can take each other's
+accounts, and re-solves just that group exactly with CP-SAT (one worker, a short limit),
+starting from the current plan. Every rule but the global move cap lives inside a CSM's
+book or an account, so a group's re-solve is exact for that group and a better group plan
+is a better plan. Groups start from the CSMs furthest from their balance target.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from allocator.blocks import Block
+from allocator.model import Plan, build_model
+from allocator.prepared import Prepared
+
+
+@dataclass
+class LnsStats:
+    steps: int = 0
+    improved: int = 0
+    seconds: float = 0.0
+
+
+def _neighbours(data: Prepared, block: Block) -> dict[str, list[str]]:
+    """CSM -> CSMs that could take at least one of the same accounts."""
+    linked: dict[str, set[str]] = {c: set() for c in block.csms}
+    seen: set[tuple[str, ...]] = set()
+    for account_id in block.accounts:
+        group = tuple(data.eligibility.allowed[account_id])
+        if group in seen:
+            continue
+        seen.add(group)
+        for csm_id in group:
+            linked[csm_id].update(group)
+    return {c: sorted(others - {c}) for c, others in linked.items()}
+
+
+def _books(plan: Plan, block: Block) -> dict[str, list[str]]:
+    books: dict[str, list[str]] = {c: [] for c in block.csms}
+    for account_id in block.accounts:
+        owner = plan.get(account_id)
+        if owner in books:
+            books[owner].append(account_id)
+    return books
+
+
+def _distance(data: Prepared, books: dict[str, list[str]], csm_id: str) -> int:
+    target = data.balance_target.get(csm_id)
+    if target is None:
+        return 0
+    load = sum(data.effort(a, csm_id) for a in books[csm_id])
+    return abs(load - target)
+
+
+def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: int,
+            group_size: int = 6, step_limit: float = 2.0) -> LnsStats:
+    """Improve `plan` (in place) for `block` until `time_limit` seconds have passed."""
+    rng = random.Random(seed)
+    neighbours = _neighbours(data, block)
+    started = time.monotonic()
+    stats = LnsStats()
+    family_of = {a: root for root, members in data.families.items() for a in members}
+    while time.monotonic() - started < time_limit:
+        books = _books(plan, block)
+        ranked = sorted(block.csms, key=lambda c: (-_distance(data, books, c), c))
+        # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
+        first = ranked[min(int(rng.expovariate(0.3)), len(ranked) - 1)]
+        group = [first]
+        pool = list(neighbours[first])
+        rng.shuffle(pool)
+        for other in pool:
+            if len(group) >= group_size:
+                break
+            group.append(other)
+        members = set(group)
+        held = [a for c in group for a in books[c]]
+        # A family with members outside the group stays put (its owner's book still counts).
+        held_set = set(held)
+        pinned = {a: str(plan[a]) for a in held if a in family_of
+                  and not all(m in held_set for m in data.families[family_of[a]])}
+        sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(members)))
+        built = build_model(data, block=sub, force=pinned)
+        built.ctx.hint(plan)
+        solver = cp_model.CpSolver()
+        remaining = time_limit - (time.monotonic() - started)
+        solver.parameters.max_time_in_seconds = max(0.05, min(step_limit, remaining))
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed + stats.steps
+        status = solver.solve(built.ctx.model)
+        stats.steps += 1
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            changed = False
+            for (account_id, csm_id), var in built.ctx.x.items():
+                if solver.boolean_value(var) and plan.get(account_id) != csm_id:
+                    plan[account_id] = csm_id
+                    changed = True
+            stats.improved += int(changed)
+    stats.seconds = time.monotonic() - started
+    return stats
