@@ -131,8 +131,11 @@ def _summary_table(solution: Solution) -> Table:
         ratio = "-" if seg.cost_to_arr is None else f"{seg.cost_to_arr:.1%}"
         mark = "" if seg.within_target is None else (" ok" if seg.within_target else " OVER")
         table.add_row(f"cost/ARR {seg.segment}", f"{ratio} (target {seg.target:.0%}){mark}")
-    table.add_row("checker", "no violations" if not solution.violations
-                  else f"{len(solution.violations)} VIOLATIONS")
+    if solution.assignments:
+        table.add_row("checker", "no violations" if not solution.violations
+                      else f"{len(solution.violations)} VIOLATIONS")
+    else:
+        table.add_row("checker", "no plan to check")
     return table
 
 

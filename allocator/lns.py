@@ -25,6 +25,7 @@ class LnsStats:
     steps: int = 0
     improved: int = 0
     seconds: float = 0.0
+    interrupted: bool = False
 
 
 def _neighbours(data: Prepared, block: Block) -> dict[str, list[str]]:
@@ -92,7 +93,11 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
         solver.parameters.max_time_in_seconds = max(0.05, min(step_limit, remaining))
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed + stats.steps
-        status = solver.solve(built.ctx.model)
+        try:
+            status = solver.solve(built.ctx.model)
+        except KeyboardInterrupt:  # Ctrl-C: keep the plan as it stands
+            stats.interrupted = True
+            break
         stats.steps += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             changed = False

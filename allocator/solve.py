@@ -85,6 +85,20 @@ class _BlockOutcome:
         self.has_plan = self.has_plan or self.objective is not None
 
 
+def _trivial_bound(data: Prepared, block: Block) -> float:
+    """A bound that needs no solve: the block's forced moves, plus any negative pair costs
+    (every other term is non-negative)."""
+    policy = data.instance.policy
+    move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
+    forced = sum(1 for a in block.accounts if a in data.eligibility.forced_move)
+    negative = 0.0
+    for account_id in block.accounts:
+        costs = [data.pair_cost.get((account_id, c), 0) for c in
+                 data.eligibility.allowed[account_id]]
+        negative += min(0, min(costs, default=0)) / 100
+    return move_cost * forced + policy.weights.pair_cost * negative
+
+
 def _obeys_rules(data: Prepared, block: Block, plan: dict[str, str | None]) -> bool:
     """The checker's per-CSM rules on one block of a constructed or searched plan.
 
@@ -119,15 +133,15 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         whole_model = (variables <= FULL_MODEL_LIMIT
                        and variables * BUILD_SECONDS_PER_VARIABLE < 0.3 * time_limit)
         share = (LNS_SHARE if big else REPAIR_SHARE) if whole_model else 1.0
-        lns.improve(data, block, lns_plan, time_limit * share, seed)
-        if not whole_model:
+        stats = lns.improve(data, block, lns_plan, time_limit * share, seed)
+        if not whole_model or stats.interrupted:
             # Too big to model whole in the time: the searched plan stands, without a bound.
             ok = _obeys_rules(data, block, lns_plan)
             if ok:
                 for account_id in block.accounts:
                     plan[account_id] = lns_plan[account_id]
-            return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None, None, False,
-                                 has_plan=ok)
+            return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None,
+                                 _trivial_bound(data, block), stats.interrupted, has_plan=ok)
         hint_plan = lns_plan
     built = build_model(data, force=force, block=block)
     if hint_plan is not None:
@@ -152,7 +166,9 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         if status == "UNKNOWN" and lns_plan is not None and _obeys_rules(data, block, lns_plan):
             for account_id in block.accounts:
                 plan[account_id] = lns_plan[account_id]
-            return _BlockOutcome("FEASIBLE", None, bound, run.interrupted, has_plan=True)
+            return _BlockOutcome("FEASIBLE", None,
+                                 bound if bound is not None else _trivial_bound(data, block),
+                                 run.interrupted, has_plan=True)
         return _BlockOutcome(status, None, bound if status == "UNKNOWN" else None,
                              run.interrupted)
     for (account_id, csm_id), var in built.ctx.x.items():

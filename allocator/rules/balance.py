@@ -41,7 +41,9 @@ class Balance:
             efforts = [data.effort(a, csm_id) for a, _ in pairs]
             load = cp_model.LinearExpr.weighted_sum([v for _, v in pairs], efforts)
             free = data.balance_tolerance(csm_id)
-            top = max(target, min(sum(efforts), data.capacity(csm_id)) - target) - free
+            # The widest deviation any plan can have (not capped by capacity: in explain
+            # mode capacity may be switched off, and the bound must not stand in for it).
+            top = max(target, sum(efforts) - target) - free
             deviation = ctx.model.new_int_var(0, max(top, 0), f"deviation[{csm_id}]")
             ctx.model.add(deviation >= load - target - free)
             ctx.model.add(deviation >= target - free - load)
