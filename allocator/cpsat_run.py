@@ -31,7 +31,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 @dataclass
 class RunOutcome:
-    solver: cp_model.CpSolver
+    solver: cp_model.CpSolver | None  # None when the search never ran
     status: object
     interrupted: bool
 
@@ -52,24 +52,32 @@ def run_cpsat(model: cp_model.CpModel, time_limit: float, workers: int, seed: in
     params.random_seed = seed
     params.log_search_progress = log
     params.interleave_search = deterministic and workers > 1
+    # CP-SAT would otherwise swallow Ctrl-C itself and end only this solve; we want it to
+    # reach Python so that the whole run stops and keeps its best plan.
+    params.catch_sigint_signal = False
     incumbent = Incumbent()
     watcher = _Watcher(incumbent)
     outcome: dict[str, object] = {}
 
     def run() -> None:
-        outcome["status"] = solver.solve(model, watcher)
+        try:
+            outcome["status"] = solver.solve(model, watcher)
+        except BaseException as error:  # reported through `outcome`
+            outcome["error"] = error
 
     thread = threading.Thread(target=run, daemon=True)
     interrupted = False
     thread.start()
-    try:
-        while thread.is_alive():
+    while thread.is_alive():
+        try:
             thread.join(tick)
-            if on_tick is not None:
+            if on_tick is not None and not interrupted:
                 on_tick(incumbent)
-    except KeyboardInterrupt:
-        interrupted = True
-        solver.stop_search()
-        thread.join()
-    return RunOutcome(solver=solver, status=outcome.get("status", cp_model.UNKNOWN),
-                      interrupted=interrupted)
+        except KeyboardInterrupt:
+            interrupted = True  # stop, then keep waiting: the plan so far is in `solver`
+            solver.stop_search()
+    if "status" not in outcome:
+        if interrupted:  # stopped before the search had started: no answer, no plan
+            return RunOutcome(solver=None, status=cp_model.UNKNOWN, interrupted=True)
+        raise RuntimeError(f"CP-SAT failed: {outcome.get('error')!r}")
+    return RunOutcome(solver=solver, status=outcome["status"], interrupted=interrupted)

@@ -92,6 +92,7 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
         remaining = time_limit - (time.monotonic() - started)
         solver.parameters.max_time_in_seconds = max(0.05, min(step_limit, remaining))
         solver.parameters.num_workers = 1
+        solver.parameters.catch_sigint_signal = False  # let Ctrl-C reach Python (see cpsat_run)
         solver.parameters.random_seed = seed + stats.steps
         try:
             status = solver.solve(built.ctx.model)

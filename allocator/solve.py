@@ -157,6 +157,8 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     run = run_cpsat(built.ctx.model, time_limit, workers, seed, log=log, on_tick=tick,
                     deterministic=deterministic)
     solver = run.solver
+    if solver is None:
+        return _BlockOutcome("UNKNOWN", None, None, run.interrupted)
     if run.status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"CP-SAT rejected the model: {built.ctx.model.validate()}")
     status = _STATUS.get(run.status, "UNKNOWN")
@@ -272,7 +274,6 @@ class _Run:
         data, instance = self.data, self.instance
         outcomes = self.outcomes
         infeasible = any(o.status == "INFEASIBLE" for o in outcomes)
-        complete = len(outcomes) == len(self.blocks)
         fallback = [b for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
                                       strict=False) if o is None or not o.has_plan]
         status: Status
@@ -289,9 +290,13 @@ class _Run:
                         plan[account_id] = hint_plan.get(account_id)
                 if check(instance, plan, data.effective_date, data=data).feasible:
                     status = "FEASIBLE"
-        bounds = [o.bound for o in outcomes]
-        bound = (offset + sum(b for b in bounds if b is not None)
-                 if complete and None not in bounds else None)
+        # Blocks never reached (Ctrl-C) or without a solver bound count with the bound that
+        # needs no solve, so an interrupted plan still reports a proven (if weak) gap.
+        bounds = [o.bound if o is not None and o.bound is not None
+                  else _trivial_bound(data, b)
+                  for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
+                                  strict=False)]
+        bound = offset + sum(bounds) if status in ("OPTIMAL", "FEASIBLE") else None
         parameters: dict[str, float | int | str | bool] = {
             "time_limit": self.time_limit, "workers": self.workers, "seed": self.seed,
             "deterministic": self.deterministic,
