@@ -8,6 +8,7 @@ its proven bound. With a move cap the whole book is one block.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from allocator.prepared import Prepared
@@ -27,6 +28,13 @@ def find_blocks(data: Prepared) -> list[Block]:
     """Blocks in a stable order (smallest first); CSMs with no possible account included."""
     if data.instance.policy.continuity.max_moves is not None:
         return [Block(tuple(data.named_accounts), tuple(data.active_csms))]
+    return connected_blocks(data, lambda a: data.eligibility.allowed[a], data.active_csms)
+
+
+def connected_blocks(data: Prepared, candidates: Callable[[str], Sequence[str]],
+                     csms: Sequence[str]) -> list[Block]:
+    """Connected groups of named accounts and `csms`, an account linked to its candidate
+    CSMs and to its family; smallest first."""
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -39,12 +47,12 @@ def find_blocks(data: Prepared) -> list[Block]:
     def union(a: str, b: str) -> None:
         parent[find(a)] = find(b)
 
-    for csm_id in data.active_csms:
+    for csm_id in csms:
         find("c:" + csm_id)
     linked: dict[tuple[str, ...], str] = {}  # each distinct CSM list is linked up once
     for account_id in data.named_accounts:
         find("a:" + account_id)
-        allowed = tuple(data.eligibility.allowed[account_id])
+        allowed = tuple(candidates(account_id))
         if not allowed:
             continue
         if allowed not in linked:
@@ -56,11 +64,11 @@ def find_blocks(data: Prepared) -> list[Block]:
         for other in members[1:]:
             union("a:" + members[0], "a:" + other)
     accounts: dict[str, list[str]] = {}
-    csms: dict[str, list[str]] = {}
+    in_block: dict[str, list[str]] = {}
     for account_id in data.named_accounts:
         accounts.setdefault(find("a:" + account_id), []).append(account_id)
-    for csm_id in data.active_csms:
-        csms.setdefault(find("c:" + csm_id), []).append(csm_id)
-    roots = sorted(set(accounts) | set(csms),
-                   key=lambda r: (len(accounts.get(r, [])), len(csms.get(r, [])), r))
-    return [Block(tuple(accounts.get(r, [])), tuple(csms.get(r, []))) for r in roots]
+    for csm_id in csms:
+        in_block.setdefault(find("c:" + csm_id), []).append(csm_id)
+    roots = sorted(set(accounts) | set(in_block),
+                   key=lambda r: (len(accounts.get(r, [])), len(in_block.get(r, [])), r))
+    return [Block(tuple(accounts.get(r, [])), tuple(in_block.get(r, []))) for r in roots]

@@ -22,7 +22,7 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from allocator.blocks import Block
+from allocator.blocks import Block, connected_blocks
 from allocator.capacity_check import hall_sets
 from allocator.greedy import greedy_plan
 from allocator.model import ModelContext, Rule, build_model
@@ -110,34 +110,13 @@ def explain_blocks(data: Prepared, force: dict[str, str] | None = None) -> list[
     csms = [c.id for c in data.instance.csms]
     if data.instance.policy.continuity.max_moves is not None:
         return [Block(tuple(data.named_accounts), tuple(csms))]
-    parent: dict[str, str] = {}
+    pins = force or {}
 
-    def find(node: str) -> str:
-        parent.setdefault(node, node)
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
+    def candidates(account_id: str) -> list[str]:
+        pinned = pins.get(account_id)
+        return _candidates(data, account_id) + ([pinned] if pinned else [])
 
-    for csm_id in csms:
-        find("c:" + csm_id)
-    for account_id in data.named_accounts:
-        pinned = (force or {}).get(account_id)
-        for csm_id in _candidates(data, account_id) + ([pinned] if pinned else []):
-            parent[find("a:" + account_id)] = find("c:" + csm_id)
-        find("a:" + account_id)
-    for members in data.families.values():
-        for other in members[1:]:
-            parent[find("a:" + other)] = find("a:" + members[0])
-    accounts: dict[str, list[str]] = {}
-    in_block: dict[str, list[str]] = {}
-    for account_id in data.named_accounts:
-        accounts.setdefault(find("a:" + account_id), []).append(account_id)
-    for csm_id in csms:
-        in_block.setdefault(find("c:" + csm_id), []).append(csm_id)
-    roots = sorted(set(accounts) | set(in_block),
-                   key=lambda r: (len(accounts.get(r, [])), len(in_block.get(r, [])), r))
-    return [Block(tuple(accounts.get(r, [])), tuple(in_block.get(r, []))) for r in roots]
+    return connected_blocks(data, candidates, csms)
 
 
 def neighbourhoods(data: Prepared, block: Block, pools: list[tuple[list[str], list[str]]],
