@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from allocator.mip_baseline import _objective, build_mip
+from allocator.mip_baseline import _objective, build_mip, to_mathopt
 from allocator.prepared import Prepared
 
 # GLOP's optimality tolerances are relative; step back by more than them so that the
@@ -24,16 +24,7 @@ def lp_bound(data: Prepared, time_limit: float) -> float | None:
     from ortools.math_opt.python import mathopt
 
     built = build_mip(data)
-    model = built.model
-    objective = _objective(data, model)
-    m = mathopt.Model(name="allocator-lp")
-    variables = [m.add_variable(lb=lo, ub=hi, name=name)
-                 for name, lo, hi in zip(model.names, model.lower, model.upper, strict=True)]
-    for coefs, lower, upper in model.rows:
-        expr = mathopt.fast_sum(c * variables[i] for i, c in coefs.items())
-        m.add_linear_constraint(lb=lower, ub=upper, expr=expr)
-    m.minimize(objective.constant
-               + mathopt.fast_sum(c * variables[i] for i, c in objective.coefs.items()))
+    m = to_mathopt(built.model, _objective(data, built.model), relax=True)
     params = mathopt.SolveParameters(time_limit=dt.timedelta(seconds=max(0.1, time_limit)))
     result: Any = mathopt.solve(m, mathopt.SolverType.GLOP, params=params)
     if result.termination.reason != mathopt.TerminationReason.OPTIMAL:

@@ -22,6 +22,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any, Literal
 
+from allocator.blocks import Block
 from allocator.instance import Instance
 from allocator.prepared import UNITS, Prepared
 
@@ -31,6 +32,9 @@ TERMS = ["balance", "moves", "renewal_bunching", "pair_cost", "specialization"]
 INF = math.inf
 # Objective is minimised in weighted hundredths; stop only when the gap is below this.
 ABSOLUTE_GAP = 1e-6
+# An LP optimum is trusted as a bound only this far (relative) below the reported value,
+# beyond the solvers' optimality tolerances.
+LP_SAFETY = 1e-6
 
 Coefs = dict[int, float]
 
@@ -95,6 +99,9 @@ class _Built:
     x: dict[tuple[str, str], int]
     by_account: dict[str, list[tuple[str, int]]]
     by_csm: dict[str, list[tuple[str, int]]]
+    accounts: list[str] = field(default_factory=list)  # the named accounts modelled
+    csms: list[str] = field(default_factory=list)  # the active CSMs modelled
+    whole: bool = True  # the whole book, not one block
 
 
 def _plus(*parts: Coefs) -> Coefs:
@@ -107,9 +114,12 @@ def _plus(*parts: Coefs) -> Coefs:
 
 # --- the rules, one function each, mirroring allocator/rules/*.py ---------------------------
 
-def _create_variables(data: Prepared) -> _Built:
-    built = _Built(model=_Model(), x={}, by_account={}, by_csm={})
-    for account_id in data.named_accounts:
+def _create_variables(data: Prepared, block: Block | None) -> _Built:
+    accounts = list(block.accounts) if block is not None else list(data.named_accounts)
+    csms = list(block.csms) if block is not None else list(data.active_csms)
+    built = _Built(model=_Model(), x={}, by_account={}, by_csm={}, accounts=accounts,
+                   csms=csms, whole=block is None)
+    for account_id in accounts:
         pairs = []
         for csm_id in data.eligibility.allowed[account_id]:
             var = built.model.var(f"x[{account_id},{csm_id}]", 0, 1)
@@ -121,7 +131,7 @@ def _create_variables(data: Prepared) -> _Built:
 
 
 def _one_owner(data: Prepared, b: _Built) -> None:
-    for account_id in data.named_accounts:
+    for account_id in b.accounts:
         b.model.row({v: 1.0 for _, v in b.by_account[account_id]}, 1, 1)
 
 
@@ -174,7 +184,10 @@ def _renewal_spread(data: Prepared, b: _Built) -> None:
 def _balance(data: Prepared, b: _Built) -> None:
     band = data.instance.policy.balance.band
     deviations: list[int] = []
+    modelled = set(b.csms)
     for csm_id, target in sorted(data.balance_target.items()):
+        if csm_id not in modelled:
+            continue
         pairs = b.by_csm.get(csm_id, [])
         efforts = [data.effort(a, csm_id) for a, _ in pairs]
         load = {v: float(e) for (_, v), e in zip(pairs, efforts, strict=True)}
@@ -193,7 +206,7 @@ def _balance(data: Prepared, b: _Built) -> None:
 def _keep_variables(data: Prepared, b: _Built) -> list[int]:
     """x[account, current owner] for every account whose current owner may keep it."""
     keeps = []
-    for account_id in data.named_accounts:
+    for account_id in b.accounts:
         current = data.accounts[account_id].current_csm
         if current is not None and (account_id, current) in b.x:
             keeps.append(b.x[(account_id, current)])
@@ -203,7 +216,10 @@ def _keep_variables(data: Prepared, b: _Built) -> list[int]:
 def _moves(data: Prepared, b: _Built) -> None:
     cost = round(data.instance.policy.continuity.cost_per_move * 100)
     keeps = _keep_variables(data, b)
-    with_owner = sum(1 for a in data.instance.accounts if a.current_csm is not None)
+    # A block counts its own accounts; the whole book also counts pooled accounts that had
+    # an owner (always moved).
+    counted = data.instance.accounts if b.whole else [data.accounts[a] for a in b.accounts]
+    with_owner = sum(1 for a in counted if a.current_csm is not None)
     # moves = accounts with an owner - accounts kept (forced moves are never kept).
     b.model.terms["moves"] = _Affine(dict.fromkeys(keeps, -float(cost)),
                                      float(cost * with_owner))
@@ -220,6 +236,8 @@ def _move_cap(data: Prepared, b: _Built) -> None:
 
 def _families_together(data: Prepared, b: _Built) -> None:
     for root, members in sorted(data.families.items()):
+        if not any(m in b.by_account for m in members):
+            continue  # another block's family
         head = root if root in b.by_account else members[0]
         for other in members:
             if other == head:
@@ -237,7 +255,7 @@ def _families_together(data: Prepared, b: _Built) -> None:
 
 
 def _min_book_arr(data: Prepared, b: _Built) -> None:
-    for csm_id in data.active_csms:
+    for csm_id in b.csms:
         minimum = data.min_book_arr(csm_id)
         if minimum is None:
             continue
@@ -274,9 +292,10 @@ _RULES = [_one_owner, _account_caps, _effort_capacity, _renewal_spread, _balance
           _move_cap, _families_together, _min_book_arr, _pair_cost, _specialization]
 
 
-def build_mip(data: Prepared) -> _Built:
-    """The variables and every rule; objective terms in `model.terms` (hundredths)."""
-    built = _create_variables(data)
+def build_mip(data: Prepared, block: Block | None = None) -> _Built:
+    """The variables and every rule; objective terms in `model.terms` (hundredths).
+    With `block`, only that block's accounts and CSMs (see `blocks.py`)."""
+    built = _create_variables(data, block)
     for rule in _RULES:
         rule(data, built)
     return built
@@ -305,22 +324,53 @@ class _Outcome:
     bound: float | None
 
 
-def _solve_highs(model: _Model, objective: _Affine, time_limit: float) -> _Outcome:
+def to_mathopt(model: _Model, objective: _Affine, relax: bool = False) -> Any:
+    """The model as a MathOpt model, built through its proto in bulk: adding variables
+    and rows one Python call at a time took 8 s on bench-M, against about 1 s this way."""
+    from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
 
-    m = mathopt.Model(name="allocator-mip")
-    variables = [m.add_variable(lb=lo, ub=hi, is_integer=integer, name=name)
-                 for name, lo, hi, integer in zip(model.names, model.lower, model.upper,
-                                                  model.integer, strict=True)]
-    for coefs, lower, upper in model.rows:
-        expr = mathopt.fast_sum(c * variables[i] for i, c in coefs.items())
-        m.add_linear_constraint(lb=lower, ub=upper, expr=expr)
-    m.minimize(objective.constant
-               + mathopt.fast_sum(c * variables[i] for i, c in objective.coefs.items()))
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=max(0.01, time_limit)),
+    proto = model_pb2.ModelProto(name="allocator")
+    count = len(model.names)
+    proto.variables.ids.extend(range(count))
+    proto.variables.lower_bounds.extend(model.lower)
+    proto.variables.upper_bounds.extend(model.upper)
+    proto.variables.integers.extend([False] * count if relax else model.integer)
+    proto.objective.offset = objective.constant
+    columns = sorted(i for i, c in objective.coefs.items() if c != 0)
+    proto.objective.linear_coefficients.ids.extend(columns)
+    proto.objective.linear_coefficients.values.extend(objective.coefs[i] for i in columns)
+    proto.linear_constraints.ids.extend(range(len(model.rows)))
+    proto.linear_constraints.lower_bounds.extend(lower for _, lower, _ in model.rows)
+    proto.linear_constraints.upper_bounds.extend(upper for _, _, upper in model.rows)
+    row_ids: list[int] = []
+    column_ids: list[int] = []
+    values: list[float] = []
+    for row, (coefs, _, _) in enumerate(model.rows):
+        ordered = sorted(i for i, c in coefs.items() if c != 0)  # the proto wants row-major
+        row_ids.extend([row] * len(ordered))
+        column_ids.extend(ordered)
+        values.extend(coefs[i] for i in ordered)
+    matrix = proto.linear_constraint_matrix
+    matrix.row_ids.extend(row_ids)
+    matrix.column_ids.extend(column_ids)
+    matrix.coefficients.extend(values)
+    return mathopt.Model.from_model_proto(proto)
+
+
+def _solve_highs(model: _Model, objective: _Affine, time_limit: float,
+                 interrupter: Any = None, relax: bool = False) -> _Outcome:
+    from ortools.math_opt.python import mathopt
+
+    started = time.monotonic()
+    m = to_mathopt(model, objective, relax=relax)
+    variables = list(m.variables())
+    left = time_limit - (time.monotonic() - started)
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=max(0.01, left)),
                                      relative_gap_tolerance=0.0,
                                      absolute_gap_tolerance=ABSOLUTE_GAP)
-    result: Any = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params)
+    result: Any = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params,
+                                interrupter=interrupter)
     reason = result.termination.reason
     reasons = mathopt.TerminationReason
     has_solution = bool(result.has_primal_feasible_solution())
@@ -413,41 +463,77 @@ def solve_mip(instance: Instance, time_limit: float, effective_date: dt.date | N
     """
     if solver not in ("highs", "scip"):
         raise ValueError(f"unknown MIP solver {solver!r}; use 'highs' or 'scip'")
-    started = time.monotonic()
     effective = effective_date or instance.policy.effective_date or dt.date.today()
     data = Prepared(instance, effective)
-    built = build_mip(data)
+    used: SolverName = "highs" if solver == "highs" and highs_available() else "scip"
+    return solve_block_mip(data, None, time_limit, solver=used)
+
+
+def solve_block_mip(data: Prepared, block: Block | None, time_limit: float,
+                    solver: SolverName = "highs", interrupter: Any = None,
+                    built: _Built | None = None, relax: bool = False) -> MipResult:
+    """One block (or, with None, the whole book) as a MIP; `interrupter` (a MathOpt
+    SolveInterrupter, HiGHS only) stops it early with the best plan and bound so far.
+    `built` is the block's `build_mip`, when the caller already has it. With `relax`
+    (HiGHS only), the LP relaxation: a proven bound when it solves, and no plan."""
+    started = time.monotonic()
+    built = built or build_mip(data, block)
     objective = _objective(data, built.model)
-    used = "highs" if solver == "highs" and highs_available() else "scip"
     remaining = time_limit - (time.monotonic() - started)
-    backend = _solve_highs if used == "highs" else _solve_scip
-    outcome = backend(built.model, objective, remaining)
+    if solver == "highs":
+        outcome = _solve_highs(built.model, objective, remaining, interrupter, relax=relax)
+    else:
+        outcome = _solve_scip(built.model, objective, remaining)
     seconds = time.monotonic() - started
 
     result = MipResult(status=outcome.status, objective=None, bound=None,
-                       seconds=round(seconds, 3), owners={}, solver=used)
+                       seconds=round(seconds, 3), owners={}, solver=solver)
+    if relax:  # only an optimal LP value is a bound; step back past the LP's tolerances
+        result.status = "UNKNOWN"
+        if outcome.status == "OPTIMAL" and outcome.objective is not None:
+            outcome.bound = outcome.objective - LP_SAFETY * max(1.0, abs(outcome.objective))
+        else:
+            outcome.bound = None
+        outcome.values = None
     if outcome.bound is not None and outcome.status != "INFEASIBLE":
-        result.bound = outcome.bound / UNITS
+        bound = outcome.bound
+        if _integral(built.model, objective):  # every plan's value is a whole number
+            bound = math.ceil(bound - 1e-6)
+        result.bound = bound / UNITS
     if outcome.values is None:
         return result
-    values = [round(v) if integer else v
-              for v, integer in zip(outcome.values, built.model.integer, strict=True)]
-    owners: dict[str, str | None] = {a.id: None for a in instance.accounts}
+    owners: dict[str, str | None] = (
+        {a.id: None for a in data.instance.accounts} if block is None
+        else dict.fromkeys(block.accounts))
     for (account_id, csm_id), var in built.x.items():
-        if values[var] > 0.5:
+        if outcome.values[var] > 0.5:
             owners[account_id] = csm_id
-    # Auxiliary variables at their tightest: the plan's own objective, as the checker sees it.
-    for aux, exprs in built.model.tight.items():
-        values[aux] = max(0.0, *(e.value(values) for e in exprs))
-    terms = {name: 0.0 for name in TERMS}
-    for name, term in built.model.terms.items():
-        terms[name] = term.value(values) / UNITS
-    weights = instance.policy.weights
     result.owners = owners
-    result.terms = terms
-    result.objective = sum(getattr(weights, t) * terms[t] for t in TERMS)
+    result.objective, result.terms = plan_objective(data, built, owners)
     result.solver_objective = (outcome.objective / UNITS if outcome.objective is not None
                                else None)
     if result.bound is not None:
         result.bound = min(result.bound, result.objective)
     return result
+
+
+def plan_objective(data: Prepared, built: _Built,
+                   owners: dict[str, str | None]) -> tuple[float, dict[str, float]]:
+    """The weighted objective and its terms for the modelled accounts' owners in `owners`,
+    auxiliary variables at their tightest (the checker's value for that plan)."""
+    values = [0.0] * len(built.model.names)
+    for (account_id, csm_id), var in built.x.items():
+        if owners.get(account_id) == csm_id:
+            values[var] = 1.0
+    for aux, exprs in built.model.tight.items():  # each depends on assignment variables only
+        values[aux] = max(0.0, *(e.value(values) for e in exprs))
+    terms = {name: 0.0 for name in TERMS}
+    for name, term in built.model.terms.items():
+        terms[name] = term.value(values) / UNITS
+    weights = data.instance.policy.weights
+    return sum(getattr(weights, t) * terms[t] for t in TERMS), terms
+
+
+def _integral(model: _Model, objective: _Affine) -> bool:
+    numbers = [*objective.coefs.values(), objective.constant]
+    return all(model.integer) and all(float(c).is_integer() for c in numbers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,14 +14,19 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import lns
+from allocator.band_repair import repair_books
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
+from allocator.companion import Companion
+from allocator.companion import wanted as companion_wanted
 from allocator.cpsat_run import Incumbent, run_cpsat
 from allocator.greedy import greedy_plan
 from allocator.instance import Instance
+from allocator.mip_baseline import MipResult
 from allocator.model import build_model
 from allocator.precheck import forced_conflicts, stranded_accounts
 from allocator.prepared import Prepared
+from allocator.quick_bound import quick_bound
 from allocator.result import SolveResult
 from allocator.solution import Solution, Status, Violation
 from allocator.summary import assignment_rows, csm_rows, segment_rows
@@ -80,23 +86,10 @@ class _BlockOutcome:
     bound: float | None
     interrupted: bool
     has_plan: bool = False
+    helped: list[str] = field(default_factory=list)  # what HiGHS gave: "plan", "bound"
 
     def __post_init__(self) -> None:
         self.has_plan = self.has_plan or self.objective is not None
-
-
-def _trivial_bound(data: Prepared, block: Block) -> float:
-    """A bound that needs no solve: the block's forced moves, plus any negative pair costs
-    (every other term is non-negative)."""
-    policy = data.instance.policy
-    move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
-    forced = sum(1 for a in block.accounts if a in data.eligibility.forced_move)
-    negative = 0.0
-    for account_id in block.accounts:
-        costs = [data.pair_cost.get((account_id, c), 0) for c in
-                 data.eligibility.allowed[account_id]]
-        negative += min(0, min(costs, default=0)) / 100
-    return move_cost * forced + policy.weights.pair_cost * negative
 
 
 def _obeys_rules(data: Prepared, block: Block, plan: dict[str, str | None]) -> bool:
@@ -113,7 +106,80 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                  seed: int, force: dict[str, str] | None, log: bool,
                  on_tick: Callable[[float | None, float | None, int], None],
                  deterministic: bool = False) -> _BlockOutcome:
-    """Solve one block and write its owners into `plan`.
+    """Solve one block and write its owners into `plan`: CP-SAT (and the neighbourhood
+    search), with HiGHS beside it when there is a second thread (`companion.py`)."""
+    variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
+    helper = (Companion(data, block, time_limit)
+              if companion_wanted(variables, workers, deterministic, bool(force), time_limit)
+              else None)
+    if helper is not None:
+        workers = workers_beside_companion(workers)
+    try:
+        outcome = _search_block(data, block, plan, hint_plan, time_limit, workers, seed,
+                                force, log, on_tick, deterministic,
+                                stop_when=helper.proven if helper is not None else None)
+    except BaseException:
+        if helper is not None:
+            helper.stop()
+        raise
+    if helper is not None:
+        done = outcome.status in ("OPTIMAL", "INFEASIBLE") or outcome.interrupted
+        mip = helper.result(stop=done)
+        outcome.interrupted = outcome.interrupted or helper.interrupted
+        outcome = _with_companion(data, block, plan, outcome, mip, helper)
+    if outcome.status in ("FEASIBLE", "UNKNOWN"):  # the bound that needs no solver may be higher
+        quick = quick_bound(data, block.accounts)
+        if outcome.bound is None or quick > outcome.bound:
+            outcome.bound = quick if outcome.objective is None else min(quick, outcome.objective)
+    return outcome
+
+
+def workers_beside_companion(workers: int) -> int:
+    """CP-SAT's workers while HiGHS runs: HiGHS keeps one core to itself. On 2 cores, with
+    8 workers asked: chu1997/d20100 ended at 6,294 with CP-SAT on 8 or 4 workers, 6,276 on
+    2 and 6,245 on 1 (60 s); c20200 was proven in 31, 22, 23 and 24 s; on bench-M the
+    694-account block went from 247.9 to 199.9 (proven optimum 199.2)."""
+    return max(1, min(workers, os.cpu_count() or 1) - 1)
+
+
+def _with_companion(data: Prepared, block: Block, plan: dict[str, str | None],
+                    outcome: _BlockOutcome, mip: MipResult | None,
+                    helper: Companion) -> _BlockOutcome:
+    """The better of the two plans and the higher of the two proven bounds."""
+    if mip is None or mip.status == "INFEASIBLE" or outcome.status == "INFEASIBLE":
+        return outcome  # infeasibility is CP-SAT's to prove (and explain)
+    value = outcome.objective
+    if value is None and outcome.has_plan:
+        value = helper.value_of({a: plan[a] for a in block.accounts})
+    has_plan = outcome.has_plan
+    if (mip.objective is not None and (value is None or mip.objective < value - 1e-9)
+            and _obeys_rules(data, block, mip.owners)):
+        for account_id in block.accounts:
+            plan[account_id] = mip.owners[account_id]
+        value, has_plan = mip.objective, True
+        outcome.helped.append("plan")
+    bound = outcome.bound
+    # A bound above a plan in hand would be a numerical slip of HiGHS's: not used.
+    if mip.bound is not None and (value is None or mip.bound <= value + 1e-6):
+        if bound is None or mip.bound > bound + 1e-9:
+            outcome.helped.append("bound")
+        bound = mip.bound if bound is None else max(bound, mip.bound)
+    if not has_plan or value is None:
+        return _BlockOutcome(outcome.status, None, bound, outcome.interrupted,
+                             helped=outcome.helped)
+    bound = None if bound is None else min(bound, value)
+    proven = outcome.status == "OPTIMAL" or (bound is not None and bound >= value - 1e-9)
+    return _BlockOutcome("OPTIMAL" if proven else "FEASIBLE", value, bound,
+                         outcome.interrupted, has_plan=True, helped=outcome.helped)
+
+
+def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
+                  hint_plan: dict[str, str | None] | None, time_limit: float, workers: int,
+                  seed: int, force: dict[str, str] | None, log: bool,
+                  on_tick: Callable[[float | None, float | None, int], None],
+                  deterministic: bool = False,
+                  stop_when: Callable[[], bool] | None = None) -> _BlockOutcome:
+    """CP-SAT on one block; writes its owners into `plan`.
 
     A block too big for one model within its time is first improved by large-neighbourhood
     search from the hint; CP-SAT then gets the rest of the time on the whole block, starting
@@ -140,8 +206,8 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
             if ok:
                 for account_id in block.accounts:
                     plan[account_id] = lns_plan[account_id]
-            return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None,
-                                 _trivial_bound(data, block), stats.interrupted, has_plan=ok)
+            return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None, None,
+                                 stats.interrupted, has_plan=ok)
         hint_plan = lns_plan
     built = build_model(data, force=force, block=block)
     if hint_plan is not None:
@@ -155,7 +221,7 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                 None if bound is None else built.objective_value(bound), incumbent.solutions)
 
     run = run_cpsat(built.ctx.model, time_limit, workers, seed, log=log, on_tick=tick,
-                    deterministic=deterministic)
+                    deterministic=deterministic, stop_when=stop_when)
     solver = run.solver
     if solver is None:
         return _BlockOutcome("UNKNOWN", None, None, run.interrupted)
@@ -168,9 +234,7 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         if status == "UNKNOWN" and lns_plan is not None and _obeys_rules(data, block, lns_plan):
             for account_id in block.accounts:
                 plan[account_id] = lns_plan[account_id]
-            return _BlockOutcome("FEASIBLE", None,
-                                 bound if bound is not None else _trivial_bound(data, block),
-                                 run.interrupted, has_plan=True)
+            return _BlockOutcome("FEASIBLE", None, bound, run.interrupted, has_plan=True)
         return _BlockOutcome(status, None, bound if status == "UNKNOWN" else None,
                              run.interrupted)
     for (account_id, csm_id), var in built.ctx.x.items():
@@ -213,6 +277,8 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
         return run.assemble({}, None, explanation=stranded)
     if hint_plan is None:  # a caller's plan (e.g. a warm start) replaces the greedy hint
         hint_plan = greedy_plan(data, keep_current=True) if hint else None
+        if hint_plan is not None:  # new hires under the band, over-full books: fix the easy ones
+            repair_books(data, hint_plan)
     plan: dict[str, str | None] = {a.id: None for a in instance.accounts}
     progress = Progress(phase="solving")
     offset = _pooled_move_offset(data)
@@ -293,14 +359,17 @@ class _Run:
         # Blocks never reached (Ctrl-C) or without a solver bound count with the bound that
         # needs no solve, so an interrupted plan still reports a proven (if weak) gap.
         bounds = [o.bound if o is not None and o.bound is not None
-                  else _trivial_bound(data, b)
+                  else quick_bound(data, b.accounts)
                   for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
                                   strict=False)]
         bound = offset + sum(bounds) if status in ("OPTIMAL", "FEASIBLE") else None
         parameters: dict[str, float | int | str | bool] = {
             "time_limit": self.time_limit, "workers": self.workers, "seed": self.seed,
             "deterministic": self.deterministic,
-            "solver": "CP-SAT", "blocks": len(self.blocks),
+            "solver": "CP-SAT" + (" + HiGHS" if any(o.helped for o in outcomes) else ""),
+            "blocks": len(self.blocks),
+            "blocks_with_highs_plan": sum("plan" in o.helped for o in outcomes),
+            "blocks_with_highs_bound": sum("bound" in o.helped for o in outcomes),
             "blocks_without_solver_plan": len(fallback),
             "variables": sum(len(data.eligibility.allowed[a]) for a in data.named_accounts),
         }

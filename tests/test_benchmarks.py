@@ -28,4 +28,27 @@ def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
     assert gap.gap_to_best == 0
     highs = by_key[("cattrysse1994/gap1-0", "highs")]
     assert highs.checker == "ok" and highs.objective == 261
-    assert f"| S | cpsat | {s.status} |" in text
+    assert f"| S | cpsat | 10.00 | {s.status} |" in text
+
+
+def test_rebalance_changes_five_percent_of_a_solved_book() -> None:
+    from allocator.loading import load_instance
+    from allocator.prepared import Prepared
+    from allocator.solve import solve
+    from benchmarks.rebalance import changed_book
+
+    base = load_instance(Path(runner.ensure_tier("S")))
+    plan = solve(base, time_limit=10).owners
+    changed, counts = changed_book(base, plan, seed=3)
+    named = [a for a in base.accounts if plan.get(a.id) is not None]
+    touched = counts["leaver_accounts"] + counts["new_accounts"] + counts["segment_changes"]
+    assert abs(touched - 0.05 * len(named)) <= 2
+    assert counts["new_accounts"] > 0 and counts["segment_changes"] > 0
+    assert sum(c.leaving for c in changed.csms) == sum(c.leaving for c in base.csms) + 1
+    assert len(changed.accounts) == len(base.accounts) + counts["new_accounts"]
+    # The solved plan became the books: every kept account's owner is its planned CSM.
+    owners = {a.id: a.current_csm for a in changed.accounts}
+    assert all(owners[a] == plan[a] for a in plan if plan[a] is not None)
+    assert changed.policy.effective_date is not None
+    data = Prepared(changed, changed.policy.effective_date)
+    assert data.eligibility.forced_move  # the leaver's book, at least, must move

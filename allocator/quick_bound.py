@@ -1,0 +1,82 @@
+"""A proven lower bound that needs no solver, for blocks too big to model whole.
+
+Every term of the objective is non-negative except negative pair costs, so a block costs
+at least its moves plus its negative pair costs. The moves are bounded from below by:
+
+- forced moves (the current owner may not keep the account), and
+- for each CSM, the fewest of its current accounts that must leave it: enough of the
+  largest to bring its effort under its ceiling (capacity, and the balance band's top),
+  and at least the summed excess over its account caps and, when the renewal spread is a hard
+  rule, over each renewal window's limit.
+
+Each account counts only at its current owner, so the per-CSM counts add up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from allocator.prepared import Prepared
+
+
+def fewest_to_remove(efforts: list[int], excess: int) -> int:
+    """The fewest of `efforts` whose sum reaches `excess` (largest first)."""
+    if excess <= 0:
+        return 0
+    removed = 0
+    for count, effort in enumerate(sorted(efforts, reverse=True), start=1):
+        removed += effort
+        if removed >= excess:
+            return count
+    return len(efforts)  # cannot shed enough: the block is infeasible; any count is a bound
+
+
+def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
+    """Moves every plan makes among `accounts`: forced ones plus per-CSM removals."""
+    forced = data.eligibility.forced_move
+    book: dict[str, list[str]] = defaultdict(list)
+    moves = 0
+    for account_id in accounts:
+        owner = data.accounts[account_id].current_csm
+        if owner is None:
+            continue
+        if account_id in forced:
+            moves += 1
+        else:
+            book[owner].append(account_id)
+    band = data.instance.policy.balance.band
+    spread = data.instance.policy.renewal_spread
+    for csm_id, held in book.items():
+        ceiling = data.capacity(csm_id)
+        target = data.balance_target.get(csm_id)
+        if band is not None and target is not None:
+            ceiling = min(ceiling, target + math.floor(band * data.capacity(csm_id) + 1e-9))
+        efforts = [data.effort(a, csm_id) for a in held]
+        need = fewest_to_remove(efforts, sum(efforts) - ceiling)
+        over_caps = 0  # segments hold disjoint accounts: their excesses add up
+        for segment, count in Counter(str(data.segment_of[a]) for a in held).items():
+            cap = data.account_cap(csm_id, segment)
+            if cap is not None:
+                over_caps += max(0, count - cap)
+        need = max(need, over_caps)
+        if spread.hard and spread.max_per_window is not None:
+            windows = Counter(data.window_of(a) for a in held)
+            need = max(need, sum(max(0, n - spread.max_per_window) for n in windows.values()))
+        moves += need
+    return moves
+
+
+def quick_bound(data: Prepared, accounts: Iterable[str]) -> float:
+    """A lower bound on the objective of the block holding `accounts`."""
+    accounts = list(accounts)
+    policy = data.instance.policy
+    move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
+    negative = 0.0
+    priced = {a for a, _ in data.pair_cost}
+    for account_id in (a for a in accounts if a in priced):
+        costs = [data.pair_cost.get((account_id, c), 0) for c in
+                 data.eligibility.allowed[account_id]]
+        negative += min(0, min(costs, default=0)) / 100
+    return move_cost * leaving_moves(data, accounts) + policy.weights.pair_cost * negative
