@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -91,8 +92,10 @@ def _move_ties(data: Prepared, former: dict[str, list[str]], plan: Plan,
 
 
 def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: int,
-            group_size: int = 4, step_limit: float = 0.5) -> LnsStats:
-    """Improve `plan` (in place) for `block` until `time_limit` seconds have passed."""
+            group_size: int = 4, step_limit: float = 0.5,
+            stop_when: Callable[[], bool] | None = None) -> LnsStats:
+    """Improve `plan` (in place) for `block` until `time_limit` seconds have passed or
+    `stop_when()` (asked before each step) is true."""
     rng = random.Random(seed)
     neighbours = _neighbours(data, block)
     started = time.monotonic()
@@ -100,6 +103,8 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
     family_of = {a: root for root, members in data.families.items() for a in members}
     former = _former(data, block)
     while time.monotonic() - started < time_limit:
+        if stop_when is not None and stop_when():
+            break
         books = _books(plan, block)
         ranked = sorted(block.csms, key=lambda c: (-_distance(data, books, c), c))
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.

@@ -199,7 +199,14 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
         whole_model = (variables <= FULL_MODEL_LIMIT
                        and variables * BUILD_SECONDS_PER_VARIABLE < 0.3 * time_limit)
         share = (LNS_SHARE if big else REPAIR_SHARE) if whole_model else 1.0
-        stats = lns.improve(data, block, lns_plan, time_limit * share, seed)
+        plan_so_far = lns_plan
+
+        def enough() -> bool:
+            # A repair is done once the plan obeys the rules: CP-SAT takes it from there.
+            return ((stop_when is not None and stop_when())
+                    or (not big and _obeys_rules(data, block, plan_so_far)))
+
+        stats = lns.improve(data, block, lns_plan, time_limit * share, seed, stop_when=enough)
         if not whole_model or stats.interrupted:
             # Too big to model whole in the time: the searched plan stands, without a bound.
             ok = _obeys_rules(data, block, lns_plan)
