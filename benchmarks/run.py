@@ -142,6 +142,7 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
 
     started = time.monotonic()
     instance = load_case(spec)
+    loaded = time.monotonic() - started
     effective = effective_date_of(instance)
     row = Row(instance=instance_name(spec), method=method, time_limit=time_limit)
     changes: dict[str, int] = {}
@@ -171,12 +172,14 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
         row.first_plan_seconds = first[0] if first else None
         row.checker = _verdict(result.report)
         row.extra = {"variables": sol.parameters.get("variables"),
-                     "solver": sol.parameters.get("solver"), **changes}
+                     "solver": sol.parameters.get("solver"),
+                     "load_seconds": round(loaded, 2), **changes}
         if changes and sol.moves is not None:
             from allocator.quick_bound import leaving_moves
 
             changed = Prepared(instance, effective)
             fewest = leaving_moves(changed, changed.named_accounts)
+            row.extra.update(moves=sol.moves, forced_moves=sol.forced_moves, fewest_moves=fewest)
             row.note = (f"after a {REBALANCE_BASE_SECONDS:g} s solve, changed: a leaver "
                         f"with {changes['leaver_accounts']} accounts, "
                         f"{changes['new_accounts']} new accounts, "
@@ -327,12 +330,16 @@ def targets(rows: list[Row]) -> list[str]:
         mean = sum(r.gap_to_best or 0.0 for r in type_d) / len(type_d)
         lines.append(f"- GAP type D mean gap to best-known <= 0.5% at 60 s: {mean:.2%} "
                      f"({verdict(mean <= 0.005)})")
-    quick = [r for (n, limit), r in cp.items() if n == "M" and limit is not None and limit <= 10]
-    if quick:
-        r = quick[0]
-        lines.append(f"- M: a checked plan in <= 10 s: {verdict(planned(r))} ({r.status}, "
-                     f"{_fmt(r.objective)} at a {r.time_limit:g} s limit, wall "
-                     f"{_fmt(r.seconds)} s)")
+    for tier, within in (("M", 10.0), ("L", 60.0)):
+        early = sorted((r for (n, limit), r in cp.items()
+                        if n == tier and limit is not None and limit <= within),
+                       key=lambda r: r.time_limit or 0.0)
+        if early:  # the shortest limit: its wall time says by when a complete plan existed
+            r = early[0]
+            lines.append(f"- {tier}: a checked plan in <= {within:g} s: "
+                         f"{verdict(planned(r) and (r.seconds or 0) <= within)} ({r.status}, "
+                         f"{_fmt(r.objective)} at a {r.time_limit:g} s limit, wall "
+                         f"{_fmt(r.seconds)} s including reading the file)")
     for tier, goal, limit in (("M", 0.01, 60.0), ("L", 0.02, 300.0)):
         r = cp.get((tier, limit))
         if r is None:
@@ -341,15 +348,16 @@ def targets(rows: list[Row]) -> list[str]:
         lines.append(f"- {tier}: within {goal:.0%} of a proven bound in {limit:g} s: "
                      f"{verdict(ok)} (gap {_fmt(r.gap, True)}, wall {_fmt(r.seconds)} s, "
                      f"peak {_fmt(r.peak_mib)} MiB)")
-    r = cp.get(("L", 60.0))
-    if r is not None:
-        lines.append(f"- L: a checked plan in <= 60 s: {verdict(planned(r))} ({r.status}, "
-                     f"wall {_fmt(r.seconds)} s)")
     for (name, limit), r in cp.items():
         if name.endswith("+5%"):
             lines.append(f"- Incremental rebalance of {name[:-3]} re-solved in <= 10 s: "
                          f"{verdict(planned(r) and (r.seconds or 0) <= 10)} ({r.status} "
                          f"at a {limit:g} s limit, wall {_fmt(r.seconds)} s; {r.note})")
+            moves, fewest = r.extra.get("moves"), r.extra.get("fewest_moves")
+            if moves is not None and fewest is not None:
+                lines.append(f"- ... with no more moves than the change and the band need: "
+                             f"{'met' if moves <= fewest else 'not shown'} ({moves} moves; "
+                             f"a proven minimum of {fewest} for any plan)")
     return lines
 
 
@@ -368,7 +376,9 @@ def markdown(rows: list[Row]) -> str:
         "",
         f"- Machine: {machine()}",
         f"- Libraries: {versions()}",
-        "- Methods: `cpsat` = allocator's CP-SAT model with a greedy/current-owner hint; "
+        "- Methods: `cpsat` = `allocator.solve` (CP-SAT per block from a repaired "
+        "greedy/current-owner hint, with the HiGHS companion beside it when workers > 1; "
+        "the row's `solver` in RESULTS.csv says whether HiGHS contributed); "
         "`highs` = the same model solved by HiGHS through `ortools.math_opt`; "
         "`greedy` = each account to the least-loaded eligible CSM with room, in file order "
         "(what rules engines do); `current` = the current assignment unchanged.",
