@@ -61,19 +61,24 @@ def run_cpsat(model: cp_model.CpModel, time_limit: float, workers: int, seed: in
     incumbent = Incumbent()
     watcher = _Watcher(incumbent)
     outcome: dict[str, object] = {}
+    finished = threading.Event()
 
     def run() -> None:
         try:
             outcome["status"] = solver.solve(model, watcher)
         except BaseException as error:  # reported through `outcome`
             outcome["error"] = error
+        finally:
+            finished.set()
 
     thread = threading.Thread(target=run, daemon=True)
     interrupted = False
     thread.start()
-    while thread.is_alive():
+    # An Event, not thread.join: on Python 3.11 a Ctrl-C landing inside join() can leave
+    # is_alive() False while the search still runs, and the plan found so far was lost.
+    while not finished.is_set():
         try:
-            thread.join(tick)
+            finished.wait(tick)
             if on_tick is not None and not interrupted:
                 on_tick(incumbent)
             if stop_when is not None and stop_when():

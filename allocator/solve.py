@@ -75,6 +75,7 @@ def _pooled_move_offset(data: Prepared) -> float:
 LNS_THRESHOLD = 15_000  # assignment variables; measured on bench-M (benchmarks/NOTES.md)
 LNS_SHARE = 0.6
 REPAIR_SHARE = 0.3
+REPAIR_SECONDS = 5.0  # then CP-SAT: it finds plans for tight GAP blocks in under a second
 FULL_MODEL_LIMIT = 250_000  # above this, building and presolving one model takes the budget
 BUILD_SECONDS_PER_VARIABLE = 1e-4  # model build + presolve, measured on bench-L blocks
 
@@ -206,7 +207,9 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
             return ((stop_when is not None and stop_when())
                     or (not big and _obeys_rules(data, block, plan_so_far)))
 
-        stats = lns.improve(data, block, lns_plan, time_limit * share, seed, stop_when=enough)
+        search_time = time_limit * share if big or not whole_model else min(
+            time_limit * share, REPAIR_SECONDS)
+        stats = lns.improve(data, block, lns_plan, search_time, seed, stop_when=enough)
         if not whole_model or stats.interrupted:
             # Too big to model whole in the time: the searched plan stands, without a bound.
             ok = _obeys_rules(data, block, lns_plan)
