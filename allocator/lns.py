@@ -116,7 +116,8 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
             # CSMs that hold this CSM's former accounts or gave it theirs come first: the
             # group can then undo moves that are no longer needed.
             ties = _move_ties(data, former, plan, books, first, set(pool))
-            pool = ties + [c for c in pool if c not in set(ties)]
+            tied = set(ties)
+            pool = ties + [c for c in pool if c not in tied]
         for other in pool:
             if len(group) >= group_size:
                 break

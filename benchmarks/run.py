@@ -228,7 +228,7 @@ def _child(queue: Any, args: tuple[str, str, float, int, int]) -> None:
         queue.put(run_one(*args))
     except BaseException as error:  # report, never hang the runner
         queue.put(Row(instance=instance_name(args[0]), method=args[1], status="ERROR",
-                      note=f"{type(error).__name__}: {error}"[:200]))
+                      time_limit=args[2], note=f"{type(error).__name__}: {error}"[:200]))
 
 
 def run_isolated(spec: str, method: str, time_limit: float, workers: int, seed: int,
