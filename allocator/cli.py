@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.checker import check
+from allocator.fewest_moves import with_fewest_moves
 from allocator.instance import Instance
 from allocator.loading import load_instance, problems_from_validation_error, read_json
 from allocator.prepared import Prepared
@@ -124,6 +125,13 @@ def _summary_table(solution: Solution) -> Table:
     table.add_row("gap", "-" if solution.gap is None else f"{solution.gap:.2%}")
     table.add_row("solve time", f"{solution.solve_seconds:.1f} s")
     table.add_row("moves", f"{solution.moves} ({solution.forced_moves} forced)")
+    if "fewest_voluntary_moves" in solution.parameters:
+        voluntary = (solution.moves or 0) - (solution.forced_moves or 0)
+        fewest = solution.parameters["fewest_voluntary_moves"]
+        table.add_row("voluntary moves",
+                      f"{voluntary} (the fewest any plan can make: proven)"
+                      if solution.parameters.get("fewest_moves_proven")
+                      else f"{voluntary} (every plan makes at least {fewest})")
     for name, value in solution.terms.items():
         weight = solution.weights.get(name, 0.0)
         table.add_row(f"term {name}", f"{value:,.2f} x weight {weight:g}")
@@ -152,11 +160,16 @@ def _summary_table(solution: Solution) -> Table:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace a better plan already in --out.")
 @click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
+@click.option("--fewest-moves", is_flag=True,
+              help="Only the moves the rules need (sets policy.continuity.fewest_moves).")
 @guarded
 def solve_command(instance_path: Path, out_dir: Path | None, time_limit: float, workers: int,
-                  deterministic: bool, seed: int, overwrite: bool, log: bool) -> None:
+                  deterministic: bool, seed: int, overwrite: bool, log: bool,
+                  fewest_moves: bool) -> None:
     """Solve INSTANCE, check the plan, and write solution.json and CSVs."""
     instance = load_instance(instance_path)
+    if fewest_moves:
+        instance = with_fewest_moves(instance)
     out_dir = out_dir or instance_path.with_name(instance_path.stem + "-plan")
     try:
         with ProgressDisplay(err) as display:

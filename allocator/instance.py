@@ -171,6 +171,12 @@ class Continuity(_Record):
     freeze_days: int = Field(
         default=0, ge=0, description="No voluntary move when renewal is within this many days."
     )
+    fewest_moves: bool = Field(
+        default=False,
+        description="Only the moves the rules need: the plan makes no more voluntary moves "
+        "than the fewest found for any plan obeying every rule, and is the best on the "
+        "other terms among such plans.",
+    )
 
 
 class CostToArr(_Record):

@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from allocator.blocks import Block
 from allocator.model import Plan, build_model
 from allocator.prepared import Prepared
+from allocator.quick_bound import voluntary_moves
 
 
 @dataclass
@@ -66,6 +67,14 @@ def _distance(data: Prepared, books: dict[str, list[str]], csm_id: str) -> int:
     return abs(load - target)
 
 
+def _moved(data: Prepared, former: dict[str, list[str]], plan: Plan,
+           books: dict[str, list[str]], csm_id: str) -> int:
+    """Accounts `csm_id` holds but did not own, plus accounts it owned that went elsewhere."""
+    gained = sum(1 for a in books[csm_id] if data.accounts[a].current_csm != csm_id)
+    lost = sum(1 for a in former.get(csm_id, []) if plan.get(a) != csm_id)
+    return gained + lost
+
+
 def _former(data: Prepared, block: Block) -> dict[str, list[str]]:
     """CSM -> the block's accounts it owns today."""
     former: dict[str, list[str]] = {}
@@ -93,9 +102,13 @@ def _move_ties(data: Prepared, former: dict[str, list[str]], plan: Plan,
 
 def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: int,
             group_size: int = 4, step_limit: float = 0.5,
-            stop_when: Callable[[], bool] | None = None) -> LnsStats:
+            stop_when: Callable[[], bool] | None = None, capped: bool = False,
+            moves_only: bool = False) -> LnsStats:
     """Improve `plan` (in place) for `block` until `time_limit` seconds have passed or
-    `stop_when()` (asked before each step) is true."""
+    `stop_when()` (asked before each step) is true. `capped`: the block's voluntary moves
+    are capped, so a step may not make more voluntary moves than its group has now.
+    `moves_only`: minimise moves alone (the fewest-moves pass); groups then always start
+    from CSMs holding or missing moved accounts, tied to the CSMs on the other side."""
     rng = random.Random(seed)
     neighbours = _neighbours(data, block)
     started = time.monotonic()
@@ -106,13 +119,16 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
         if stop_when is not None and stop_when():
             break
         books = _books(plan, block)
-        ranked = sorted(block.csms, key=lambda c: (-_distance(data, books, c), c))
+        if moves_only:
+            ranked = sorted(block.csms, key=lambda c: (-_moved(data, former, plan, books, c), c))
+        else:
+            ranked = sorted(block.csms, key=lambda c: (-_distance(data, books, c), c))
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(rng.expovariate(0.3)), len(ranked) - 1)]
         group = [first]
         pool = list(neighbours[first])
         rng.shuffle(pool)
-        if rng.random() < 0.5:
+        if moves_only or rng.random() < 0.5:
             # CSMs that hold this CSM's former accounts or gave it theirs come first: the
             # group can then undo moves that are no longer needed.
             ties = _move_ties(data, former, plan, books, first, set(pool))
@@ -129,7 +145,11 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
         pinned = {a: str(plan[a]) for a in held if a in family_of
                   and not all(m in held_set for m in data.families[family_of[a]])}
         sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(members)))
-        built = build_model(data, block=sub, force=pinned)
+        cap = voluntary_moves(data, sub.accounts, plan) if capped else None
+        built = build_model(data, block=sub, force=pinned, move_cap=cap,
+                            terms=() if moves_only else None)
+        if moves_only:
+            built.ctx.model.minimize(built.ctx.terms["moves"])
         built.ctx.hint(plan)
         solver = cp_model.CpSolver()
         remaining = time_limit - (time.monotonic() - started)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,12 +44,18 @@ class ModelContext:
     derived: list[tuple[cp_model.IntVar, Callable[[Plan], int]]] = field(default_factory=list)
     explain: bool = False
     guards: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    # A narrower candidate list per account (the fewest-moves pass), and a cap on voluntary
+    # moves among `accounts` that replaces the policy's (a block's or a search group's).
+    allowed: dict[str, list[str]] | None = None
+    move_cap: int | None = None
 
     def candidates(self, account_id: str) -> list[str]:
         """CSMs that get a variable: the allowed ones; in explain mode also the current
         owner and every structurally eligible CSM, so locks, freezes and leavers become
         guarded constraints that an infeasibility core can name."""
         eligibility = self.data.eligibility
+        if self.allowed is not None and account_id in self.allowed:
+            return self.allowed[account_id]
         if not self.explain:
             return eligibility.allowed[account_id]
         result = list(eligibility.structural[account_id])
@@ -135,24 +141,29 @@ class BuiltModel:
 
 def build_model(data: Prepared, rules: list[Rule] | None = None,
                 force: dict[str, str] | None = None, block: Block | None = None,
-                explain: bool = False) -> BuiltModel:
+                explain: bool = False, allowed: dict[str, list[str]] | None = None,
+                move_cap: int | None = None,
+                terms: Collection[str] | None = None) -> BuiltModel:
     """Create the variables, apply every rule, and set the weighted objective.
 
     With `block`, only that block's accounts and CSMs are modelled (see `blocks.py`).
     With `explain`, rule instances are guarded by literals in `ctx.guards` (see `enforce`).
+    `allowed` narrows some accounts' candidate CSMs, `move_cap` caps the voluntary moves
+    of the modelled accounts, and `terms` keeps only those objective terms.
     """
     from allocator.rules import RULES
 
     accounts = block.accounts if block is not None else data.named_accounts
     csms = block.csms if block is not None else data.active_csms
-    ctx = ModelContext(data=data, accounts=list(accounts), csms=list(csms), explain=explain)
+    ctx = ModelContext(data=data, accounts=list(accounts), csms=list(csms), explain=explain,
+                       allowed=allowed, move_cap=move_cap)
     ctx.create_variables()
     for rule in rules if rules is not None else RULES:
         rule.build(ctx)
     for account_id, csm_id in (force or {}).items():
         if account_id in ctx.by_account:
             ctx.force(account_id, csm_id)
-    names = sorted(ctx.terms)
+    names = sorted(n for n in ctx.terms if terms is None or n in terms)
     coefficients, divisor = objective_coefficients(data, names)
     ctx.model.minimize(sum(coefficients[n] * ctx.terms[n] for n in names if coefficients[n]))
     return BuiltModel(ctx=ctx, coefficients=coefficients, divisor=divisor)

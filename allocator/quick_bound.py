@@ -33,6 +33,25 @@ def fewest_to_remove(efforts: list[int], excess: int) -> int:
     return len(efforts)  # cannot shed enough: the block is infeasible; any count is a bound
 
 
+def voluntary_moves(data: Prepared, accounts: Iterable[str],
+                    plan: dict[str, str | None]) -> int:
+    """Accounts whose current owner could keep them but `plan` moves."""
+    forced = data.eligibility.forced_move
+    count = 0
+    for account_id in accounts:
+        owner = data.accounts[account_id].current_csm
+        if owner is not None and account_id not in forced and plan.get(account_id) != owner:
+            count += 1
+    return count
+
+
+def forced_in(data: Prepared, accounts: Iterable[str]) -> int:
+    """Accounts with an owner who may not keep them."""
+    forced = data.eligibility.forced_move
+    return sum(1 for a in accounts
+               if data.accounts[a].current_csm is not None and a in forced)
+
+
 def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
     """Moves every plan makes among `accounts`: forced ones plus per-CSM removals."""
     forced = data.eligibility.forced_move

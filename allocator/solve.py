@@ -20,13 +20,14 @@ from allocator.checker import TERMS, book_violations, check
 from allocator.companion import Companion
 from allocator.companion import wanted as companion_wanted
 from allocator.cpsat_run import Incumbent, run_cpsat
+from allocator.fewest_moves import FewestMoves, fewest_moves
 from allocator.greedy import greedy_plan
 from allocator.instance import Instance
 from allocator.mip_baseline import MipResult
 from allocator.model import build_model
 from allocator.precheck import forced_conflicts, stranded_accounts
 from allocator.prepared import Prepared
-from allocator.quick_bound import quick_bound
+from allocator.quick_bound import forced_in, leaving_moves, quick_bound
 from allocator.result import SolveResult
 from allocator.solution import Solution, Status, Violation
 from allocator.summary import assignment_rows, csm_rows, segment_rows
@@ -75,6 +76,7 @@ def _pooled_move_offset(data: Prepared) -> float:
 LNS_THRESHOLD = 15_000  # assignment variables; measured on bench-M (benchmarks/NOTES.md)
 LNS_SHARE = 0.6
 REPAIR_SHARE = 0.3
+FEWEST_SHARE = 0.4  # of a block's time at most, for the fewest-moves pass
 REPAIR_SECONDS = 5.0  # then CP-SAT: it finds plans for tight GAP blocks in under a second
 FULL_MODEL_LIMIT = 250_000  # above this, building and presolving one model takes the budget
 BUILD_SECONDS_PER_VARIABLE = 1e-4  # model build + presolve, measured on bench-L blocks
@@ -88,6 +90,7 @@ class _BlockOutcome:
     interrupted: bool
     has_plan: bool = False
     helped: list[str] = field(default_factory=list)  # what HiGHS gave: "plan", "bound"
+    fewest: FewestMoves | None = None  # the fewest-moves pass, when the policy asks for it
 
     def __post_init__(self) -> None:
         self.has_plan = self.has_plan or self.objective is not None
@@ -108,21 +111,43 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                  on_tick: Callable[[float | None, float | None, int], None],
                  deterministic: bool = False) -> _BlockOutcome:
     """Solve one block and write its owners into `plan`: CP-SAT (and the neighbourhood
-    search), with HiGHS beside it when there is a second thread (`companion.py`)."""
+    search), with HiGHS beside it when there is a second thread (`companion.py`).
+    With `policy.continuity.fewest_moves`, the fewest-moves pass runs first and its
+    voluntary moves cap the block's plan (`fewest_moves.py`)."""
+    deadline = time.monotonic() + time_limit
+    fewest: FewestMoves | None = None
+    if data.instance.policy.continuity.fewest_moves and hint_plan is not None and not force:
+        fewest = fewest_moves(data, block, hint_plan, time_limit * FEWEST_SHARE, workers, seed)
+        if fewest is not None:
+            hint_plan = {**hint_plan, **fewest.plan}
+        time_limit = max(0.1, deadline - time.monotonic())
+    move_cap = None if fewest is None else fewest.voluntary
     variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
+    # HiGHS's model has no per-block move cap: it stays out of a capped block.
     helper = (Companion(data, block, time_limit)
-              if companion_wanted(variables, workers, deterministic, bool(force), time_limit)
+              if move_cap is None and companion_wanted(variables, workers, deterministic,
+                                                       bool(force), time_limit)
               else None)
     if helper is not None:
         workers = workers_beside_companion(workers)
-    try:
-        outcome = _search_block(data, block, plan, hint_plan, time_limit, workers, seed,
-                                force, log, on_tick, deterministic,
-                                stop_when=helper.proven if helper is not None else None)
-    except BaseException:
-        if helper is not None:
-            helper.stop()
-        raise
+    if fewest is not None and fewest.interrupted:
+        outcome = _BlockOutcome("FEASIBLE", None, None, True, has_plan=True)
+        plan.update(fewest.plan)
+    else:
+        try:
+            outcome = _search_block(data, block, plan, hint_plan, time_limit, workers, seed,
+                                    force, log, on_tick, deterministic,
+                                    stop_when=helper.proven if helper is not None else None,
+                                    move_cap=move_cap)
+        except BaseException:
+            if helper is not None:
+                helper.stop()
+            raise
+    if not outcome.has_plan and outcome.status == "UNKNOWN" and fewest is not None:
+        plan.update(fewest.plan)  # the pass's plan obeys every rule
+        outcome = _BlockOutcome("FEASIBLE", None, outcome.bound, outcome.interrupted,
+                                has_plan=True)
+    outcome.fewest = fewest
     if helper is not None:
         done = outcome.status in ("OPTIMAL", "INFEASIBLE") or outcome.interrupted
         mip = helper.result(stop=done)
@@ -179,18 +204,23 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
                   seed: int, force: dict[str, str] | None, log: bool,
                   on_tick: Callable[[float | None, float | None, int], None],
                   deterministic: bool = False,
-                  stop_when: Callable[[], bool] | None = None) -> _BlockOutcome:
+                  stop_when: Callable[[], bool] | None = None,
+                  move_cap: int | None = None) -> _BlockOutcome:
     """CP-SAT on one block; writes its owners into `plan`.
 
     A block too big for one model within its time is first improved by large-neighbourhood
     search from the hint; CP-SAT then gets the rest of the time on the whole block, starting
-    from that plan, for a proven bound and any further improvement.
+    from that plan, for a proven bound and any further improvement. `move_cap` caps the
+    block's voluntary moves (the hint obeys it; each search step keeps within it).
     """
     deadline = time.monotonic() + time_limit
     lns_plan: dict[str, str | None] | None = None
     variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
+    # The policy's cap is over the whole plan, which the greedy hint may break; a block cap
+    # comes with a hint that obeys it, and the search's steps never add voluntary moves.
     searchable = (hint_plan is not None and not force
-                  and data.instance.policy.continuity.max_moves is None)
+                  and (data.instance.policy.continuity.max_moves is None
+                       or move_cap is not None))
     big = variables > LNS_THRESHOLD
     if searchable and hint_plan is not None and (
             big or not _obeys_rules(data, block, hint_plan)):
@@ -209,7 +239,8 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
 
         search_time = time_limit * share if big or not whole_model else min(
             time_limit * share, REPAIR_SECONDS)
-        stats = lns.improve(data, block, lns_plan, search_time, seed, stop_when=enough)
+        stats = lns.improve(data, block, lns_plan, search_time, seed, stop_when=enough,
+                            capped=move_cap is not None)
         if not whole_model or stats.interrupted:
             # Too big to model whole in the time: the searched plan stands, without a bound.
             ok = _obeys_rules(data, block, lns_plan)
@@ -219,7 +250,9 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
             return _BlockOutcome("FEASIBLE" if ok else "UNKNOWN", None, None,
                                  stats.interrupted, has_plan=ok)
         hint_plan = lns_plan
-    built = build_model(data, force=force, block=block)
+    if move_cap is not None and data.instance.policy.continuity.max_moves is not None:
+        move_cap = min(move_cap, data.instance.policy.continuity.max_moves)
+    built = build_model(data, force=force, block=block, move_cap=move_cap)
     if hint_plan is not None:
         built.ctx.hint(hint_plan)
     time_limit = max(0.1, deadline - time.monotonic())
@@ -383,6 +416,8 @@ class _Run:
             "blocks_without_solver_plan": len(fallback),
             "variables": sum(len(data.eligibility.allowed[a]) for a in data.named_accounts),
         }
+        fewest = (_fewest_voluntary(data, self.blocks, outcomes)
+                  if instance.policy.continuity.fewest_moves else None)
         solution = Solution(
             instance=instance.name, instance_hash=instance_hash(instance), status=status,
             objective=None, bound=None, gap=None,
@@ -399,7 +434,11 @@ class _Run:
             solver_objective = offset + sum(o.objective or 0.0 for o in outcomes)
             violations += _objective_disagreement(status, solver_objective, report.objective)
         final_bound = None if bound is None else min(bound, report.objective)
+        if fewest is not None:  # the plan's voluntary moves against the proven fewest
+            parameters["fewest_voluntary_moves"] = fewest
+            parameters["fewest_moves_proven"] = report.moves - report.forced_moves <= fewest
         solution = solution.model_copy(update={
+            "parameters": parameters,
             "objective": report.objective,
             "bound": final_bound,
             "gap": 0.0 if status == "OPTIMAL" else relative_gap(report.objective, final_bound),
@@ -413,6 +452,19 @@ class _Run:
             "segment_summary": segment_rows(data, plan),
         })
         return SolveResult(solution=solution, report=report)
+
+
+def _fewest_voluntary(data: Prepared, blocks: list[Block],
+                      outcomes: list[_BlockOutcome]) -> int:
+    """The fewest voluntary moves any plan can make (proven), summed over the blocks: the
+    fewest-moves pass's proof where it ran, else the quick move bound's."""
+    total = 0
+    for block, outcome in zip(blocks, outcomes + [None] * len(blocks), strict=False):
+        if outcome is not None and outcome.fewest is not None:
+            total += outcome.fewest.fewest
+        else:
+            total += max(0, leaving_moves(data, block.accounts) - forced_in(data, block.accounts))
+    return total
 
 
 def _objective_disagreement(status: Status, solver: float, recomputed: float) -> list[Violation]:

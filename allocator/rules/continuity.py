@@ -41,10 +41,12 @@ class MoveCap:
     name = "move_cap"
 
     def build(self, ctx: ModelContext) -> None:
-        cap = ctx.data.instance.policy.continuity.max_moves
+        cap = ctx.move_cap
+        if cap is None:
+            cap = ctx.data.instance.policy.continuity.max_moves
         if cap is None:
             return
         keeps = keep_variables(ctx)
         if len(keeps) > cap:
             ctx.enforce(ctx.model.add(len(keeps) - cp_model.LinearExpr.sum(keeps) <= cap),
-                        self.name, "plan")
+                        self.name, "plan" if ctx.move_cap is None else "block")
