@@ -82,6 +82,18 @@ class Prepared:
     def default_effort(self, account_id: str) -> int:
         return self._default_effort[account_id]
 
+    @cached_property
+    def _accounts_with_pair_effort(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self._pair_effort)
+
+    def effort_range(self, account_id: str) -> tuple[int, int]:
+        """Least and most effort of an account over the CSMs allowed to own it."""
+        if account_id not in self._accounts_with_pair_effort:
+            effort = self._default_effort[account_id]
+            return effort, effort
+        efforts = [self.effort(account_id, c) for c in self.eligibility.allowed[account_id]]
+        return min(efforts, default=0), max(efforts, default=0)
+
     def window_of(self, account_id: str) -> str:
         return renewal_window(self.accounts[account_id].renewal_date,
                               self.instance.policy.renewal_spread.window)

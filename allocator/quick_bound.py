@@ -52,8 +52,32 @@ def forced_in(data: Prepared, accounts: Iterable[str]) -> int:
                if data.accounts[a].current_csm is not None and a in forced)
 
 
-def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
-    """Moves every plan makes among `accounts`: forced ones plus per-CSM removals."""
+def csm_removals(data: Prepared, csm_id: str, held: list[str]) -> int:
+    """The fewest of `held` (accounts `csm_id` owns and may keep) that must leave it: to
+    get under its effort ceiling (capacity, the band's top), its account caps and, when the
+    renewal spread is a hard rule, each renewal window's limit."""
+    band = data.instance.policy.balance.band
+    spread = data.instance.policy.renewal_spread
+    ceiling = data.capacity(csm_id)
+    target = data.balance_target.get(csm_id)
+    if band is not None and target is not None:
+        ceiling = min(ceiling, target + math.floor(band * data.capacity(csm_id) + 1e-9))
+    efforts = [data.effort(a, csm_id) for a in held]
+    need = fewest_to_remove(efforts, sum(efforts) - ceiling)
+    over_caps = 0  # segments hold disjoint accounts: their excesses add up
+    for segment, count in Counter(str(data.segment_of[a]) for a in held).items():
+        cap = data.account_cap(csm_id, segment)
+        if cap is not None:
+            over_caps += max(0, count - cap)
+    need = max(need, over_caps)
+    if spread.hard and spread.max_per_window is not None:
+        windows = Counter(data.window_of(a) for a in held)
+        need = max(need, sum(max(0, n - spread.max_per_window) for n in windows.values()))
+    return need
+
+
+def kept_books(data: Prepared, accounts: Iterable[str]) -> tuple[dict[str, list[str]], int]:
+    """Per current owner, the accounts among `accounts` it may keep; and the forced moves."""
     forced = data.eligibility.forced_move
     book: dict[str, list[str]] = defaultdict(list)
     moves = 0
@@ -65,26 +89,24 @@ def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
             moves += 1
         else:
             book[owner].append(account_id)
-    band = data.instance.policy.balance.band
-    spread = data.instance.policy.renewal_spread
-    for csm_id, held in book.items():
-        ceiling = data.capacity(csm_id)
-        target = data.balance_target.get(csm_id)
-        if band is not None and target is not None:
-            ceiling = min(ceiling, target + math.floor(band * data.capacity(csm_id) + 1e-9))
-        efforts = [data.effort(a, csm_id) for a in held]
-        need = fewest_to_remove(efforts, sum(efforts) - ceiling)
-        over_caps = 0  # segments hold disjoint accounts: their excesses add up
-        for segment, count in Counter(str(data.segment_of[a]) for a in held).items():
-            cap = data.account_cap(csm_id, segment)
-            if cap is not None:
-                over_caps += max(0, count - cap)
-        need = max(need, over_caps)
-        if spread.hard and spread.max_per_window is not None:
-            windows = Counter(data.window_of(a) for a in held)
-            need = max(need, sum(max(0, n - spread.max_per_window) for n in windows.values()))
-        moves += need
-    return moves
+    return book, moves
+
+
+def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
+    """Moves every plan makes among `accounts`: forced ones plus per-CSM removals."""
+    book, moves = kept_books(data, accounts)
+    return moves + sum(csm_removals(data, c, held) for c, held in book.items())
+
+
+def negative_pair_costs(data: Prepared, accounts: Iterable[str]) -> float:
+    """The most the pair costs of `accounts` can lower the objective (natural units, <= 0)."""
+    negative = 0.0
+    priced = {a for a, _ in data.pair_cost}
+    for account_id in (a for a in accounts if a in priced):
+        costs = [data.pair_cost.get((account_id, c), 0) for c in
+                 data.eligibility.allowed[account_id]]
+        negative += min(0, min(costs, default=0)) / 100
+    return negative
 
 
 def quick_bound(data: Prepared, accounts: Iterable[str]) -> float:
@@ -92,10 +114,5 @@ def quick_bound(data: Prepared, accounts: Iterable[str]) -> float:
     accounts = list(accounts)
     policy = data.instance.policy
     move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
-    negative = 0.0
-    priced = {a for a, _ in data.pair_cost}
-    for account_id in (a for a in accounts if a in priced):
-        costs = [data.pair_cost.get((account_id, c), 0) for c in
-                 data.eligibility.allowed[account_id]]
-        negative += min(0, min(costs, default=0)) / 100
-    return move_cost * leaving_moves(data, accounts) + policy.weights.pair_cost * negative
+    return (move_cost * leaving_moves(data, accounts)
+            + policy.weights.pair_cost * negative_pair_costs(data, accounts))

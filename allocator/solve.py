@@ -21,6 +21,7 @@ from allocator.companion import Companion
 from allocator.companion import wanted as companion_wanted
 from allocator.cpsat_run import Incumbent, run_cpsat
 from allocator.fewest_moves import FewestMoves, fewest_moves
+from allocator.flow_bound import flow_bound
 from allocator.greedy import greedy_plan
 from allocator.instance import Instance
 from allocator.mip_baseline import MipResult
@@ -154,10 +155,17 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         outcome.interrupted = outcome.interrupted or helper.interrupted
         outcome = _with_companion(data, block, plan, outcome, mip, helper)
     if outcome.status in ("FEASIBLE", "UNKNOWN"):  # the bound that needs no solver may be higher
-        quick = quick_bound(data, block.accounts)
+        quick = bound_without_search(data, block)
         if outcome.bound is None or quick > outcome.bound:
             outcome.bound = quick if outcome.objective is None else min(quick, outcome.objective)
     return outcome
+
+
+def bound_without_search(data: Prepared, block: Block) -> float:
+    """The better of the quick move bound and the load-flow LP's (`flow_bound.py`)."""
+    quick = quick_bound(data, block.accounts)
+    flow = flow_bound(data, block.accounts, block.csms)
+    return quick if flow is None else max(quick, flow)
 
 
 def workers_beside_companion(workers: int) -> int:
@@ -402,7 +410,7 @@ class _Run:
         # Blocks never reached (Ctrl-C) or without a solver bound count with the bound that
         # needs no solve, so an interrupted plan still reports a proven (if weak) gap.
         bounds = [o.bound if o is not None and o.bound is not None
-                  else quick_bound(data, b.accounts)
+                  else bound_without_search(data, b)
                   for b, o in zip(self.blocks, outcomes + [None] * len(self.blocks),
                                   strict=False)]
         bound = offset + sum(bounds) if status in ("OPTIMAL", "FEASIBLE") else None

@@ -150,9 +150,8 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from rebalance import changed_book
 
-        from allocator.solve import solve as _solve
-
         from allocator.fewest_moves import with_fewest_moves
+        from allocator.solve import solve as _solve
 
         base = _solve(instance, time_limit=REBALANCE_BASE_SECONDS, workers=workers, seed=seed)
         instance, changes = changed_book(instance, base.owners, seed)
