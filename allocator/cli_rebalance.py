@@ -77,6 +77,8 @@ def _usage(message: str) -> InputError:
               help="Cap on voluntary moves as a share of owned accounts (e.g. 0.1).")
 @click.option("--freeze-days", type=click.IntRange(min=0), default=None,
               help="No voluntary move this many days before renewal.")
+@click.option("--fewest-moves", is_flag=True,
+              help="Only the moves the rules need (policy.continuity.fewest_moves).")
 @click.option("--locks", "locks_path", type=click.Path(path_type=Path), default=None,
               help="Locks file (CSV/XLSX): account id and reason.")
 @click.option("--unknown-owner", type=click.Choice(["error", "new"]), default="error",
@@ -88,8 +90,8 @@ def import_command(accounts_path: Path, fmt: str | None, csms_path: Path | None,
                    preset: str | None, policy_path: Path | None,
                    effective_date: dt.datetime | None, max_moves: int | None,
                    max_move_share: float | None, freeze_days: int | None,
-                   locks_path: Path | None, unknown_owner: str, name: str | None,
-                   output: Path) -> None:
+                   fewest_moves: bool, locks_path: Path | None, unknown_owner: str,
+                   name: str | None, output: Path) -> None:
     """Build an instance from a CRM account export and a CSM roster."""
     from allocator.crm_import import ImportOptions, import_files, read_policy
     from allocator.crm_keys import keys_path, write_keys
@@ -106,7 +108,8 @@ def import_command(accounts_path: Path, fmt: str | None, csms_path: Path | None,
         policy=read_policy(policy_path) if policy_path else None,
         effective_date=effective_date.date() if effective_date else None,
         max_moves=max_moves, max_move_share=max_move_share, freeze_days=freeze_days,
-        unknown_owner="new" if unknown_owner == "new" else "error", name=name)
+        fewest_moves=fewest_moves, name=name,
+        unknown_owner="new" if unknown_owner == "new" else "error")
     imported = import_files(accounts_path, csms_path, preset,
                             "xlsx" if fmt == "xlsx" else "csv" if fmt == "csv" else None,
                             locks_path, options)
@@ -124,7 +127,8 @@ def import_command(accounts_path: Path, fmt: str | None, csms_path: Path | None,
               f"{sum(c.ramp < 1 for c in instance.csms)} ramping); effective "
               f"{instance.policy.effective_date}, move cap "
               f"{'none' if continuity.max_moves is None else continuity.max_moves}, "
-              f"freeze {continuity.freeze_days} days")
+              f"freeze {continuity.freeze_days} days"
+              + ("; fewest moves" if continuity.fewest_moves else ""))
 
 
 @click.command("moves")

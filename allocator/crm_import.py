@@ -52,6 +52,7 @@ class ImportOptions:
     max_moves: int | None = None
     max_move_share: float | None = None  # of the accounts that have an owner today
     freeze_days: int | None = None
+    fewest_moves: bool = False  # policy.continuity.fewest_moves: only the moves rules need
     unknown_owner: UnknownOwner = "error"
     name: str | None = None
 
@@ -158,6 +159,8 @@ def _policy(options: ImportOptions, drafts: list[Draft]) -> Policy:
         continuity = continuity.model_copy(update={"max_moves": options.max_moves})
     if options.freeze_days is not None:
         continuity = continuity.model_copy(update={"freeze_days": options.freeze_days})
+    if options.fewest_moves:
+        continuity = continuity.model_copy(update={"fewest_moves": True})
     # A rebalance is planned for a date: fix it now so the file solves the same way later.
     effective = options.effective_date or policy.effective_date or dt.date.today()
     return policy.model_copy(update={"continuity": continuity, "effective_date": effective})

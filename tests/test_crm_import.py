@@ -302,10 +302,12 @@ def test_cli_import_writes_instance_and_keys(generated: Instance, policy_file: P
     assert failed.exit_code == 2
     assert f"{accounts}: row 4, column OwnerId: owner" in failed.output
     result = runner.invoke(main, [*args, "--unknown-owner", "new", "--max-moves", "12",
-                                  "--effective-date", "2027-01-15"])
+                                  "--effective-date", "2027-01-15", "--fewest-moves"])
     assert result.exit_code == 0, result.output
+    assert "fewest moves" in result.output
     instance = load_instance(out)
     assert instance.policy.continuity.max_moves == 12
+    assert instance.policy.continuity.fewest_moves
     assert instance.policy.effective_date == dt.date(2027, 1, 15)
     keys = read_keys(keys_path(out))
     assert (keys.account_column, keys.owner_column, keys.owner_key) == ("Id", "OwnerId",
