@@ -17,7 +17,7 @@ from allocator import lns
 from allocator.band_repair import repair_books
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
-from allocator.companion import Companion
+from allocator.companion import MIP_LIMIT, Companion
 from allocator.companion import wanted as companion_wanted
 from allocator.cpsat_run import Incumbent, run_cpsat
 from allocator.fewest_moves import FewestMoves, fewest_moves
@@ -77,6 +77,11 @@ def _pooled_move_offset(data: Prepared) -> float:
 LNS_THRESHOLD = 15_000  # assignment variables; measured on bench-M (benchmarks/NOTES.md)
 LNS_SHARE = 0.6
 REPAIR_SHARE = 0.3
+# Blocks HiGHS solves as a MIP beside CP-SAT get a larger share: on bench-M's 694-account
+# block HiGHS's plan (199.9, optimum 199.2) arrives after about 14 s. At 60 s, bench-M
+# ended at 891.7 and 886.2 with weight 1 (that block got 13.7 s), 874.9 and 874.8 with
+# 1.5, 878.2 and 876.4 with 2 (benchmarks/NOTES.md).
+MIP_BLOCK_WEIGHT = 1.5
 FEWEST_SHARE = 0.4  # of a block's time at most, for the fewest-moves pass
 REPAIR_SECONDS = 5.0  # then CP-SAT: it finds plans for tight GAP blocks in under a second
 FULL_MODEL_LIMIT = 250_000  # above this, building and presolving one model takes the budget
@@ -335,8 +340,9 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
     offset = _pooled_move_offset(data)
     # Shares grow with the square root of a block's size: small blocks are often proven
     # optimal quickly given a few seconds, and what they leave passes to the big ones.
-    weight = [math.sqrt(1 + sum(len(data.eligibility.allowed[a]) for a in b.accounts))
-              for b in blocks]
+    sizes = [sum(len(data.eligibility.allowed[a]) for a in b.accounts) for b in blocks]
+    weight = [math.sqrt(1 + n) * (MIP_BLOCK_WEIGHT if companion_wanted(
+        n, workers, deterministic, bool(force)) and n <= MIP_LIMIT else 1.0) for n in sizes]
     left = sum(weight)
     for index, block in enumerate(blocks):
         if run.interrupted:
