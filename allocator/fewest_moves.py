@@ -123,7 +123,8 @@ def _moves_only(data: Prepared, block: Block, hint_plan: Plan, time_limit: float
 def fewest_moves(data: Prepared, block: Block, hint_plan: Plan, time_limit: float,
                  workers: int, seed: int) -> FewestMoves | None:
     """The plan with the fewest voluntary moves found for `block` within `time_limit`, or
-    None when no plan obeying the rules was found.
+    None when no plan obeying the rules was found. Ctrl-C before any plan was found raises
+    KeyboardInterrupt again (after it, the result says `interrupted`).
 
     Narrowed models too big to presolve in the time (43k pairs in bench-M's big block took
     over 3 s before a first plan) are replaced by a moves-only neighbourhood search from the
@@ -174,6 +175,8 @@ def fewest_moves(data: Prepared, block: Block, hint_plan: Plan, time_limit: floa
         owners = {a: hint_plan.get(a) for a in block.accounts}
         best = FewestMoves(voluntary_moves(data, block.accounts, owners), fewest, owners,
                            interrupted)
+    if best is None and interrupted:
+        raise KeyboardInterrupt
     return best
 
 

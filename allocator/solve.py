@@ -123,7 +123,11 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     deadline = time.monotonic() + time_limit
     fewest: FewestMoves | None = None
     if data.instance.policy.continuity.fewest_moves and hint_plan is not None and not force:
-        fewest = fewest_moves(data, block, hint_plan, time_limit * FEWEST_SHARE, workers, seed)
+        try:
+            fewest = fewest_moves(data, block, hint_plan, time_limit * FEWEST_SHARE, workers,
+                                  seed)
+        except KeyboardInterrupt:  # Ctrl-C before the pass had a plan
+            return _BlockOutcome("UNKNOWN", None, None, True)
         if fewest is not None:
             hint_plan = {**hint_plan, **fewest.plan}
         time_limit = max(0.1, deadline - time.monotonic())

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _solve_and_interrupt(instance: Path, out: Path, after: float, workers: int = 1,
-                         wait: float = 120) -> tuple[int, str]:
+                         wait: float = 120, extra: tuple[str, ...] = ()) -> tuple[int, str]:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from allocator.cli import main; main()", "solve",
-         str(instance), "--out", str(out), "--time-limit", "120", "--workers", str(workers)],
+         str(instance), "--out", str(out), "--time-limit", "120", "--workers", str(workers),
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(after)
     proc.send_signal(signal.SIGINT)
@@ -58,6 +59,22 @@ def test_ctrl_c_early_writes_a_clean_plan_or_nothing(tmp_path: Path) -> None:
     else:
         assert code in (4, 130), output
         assert not (out / "solution.json").exists()
+
+
+def test_ctrl_c_in_fewest_moves_mode(tmp_path: Path) -> None:
+    # The fewest-moves pass runs first in each block; an interrupt inside it or after it
+    # ends the same way as without it.
+    for after in (2, 7):
+        out = tmp_path / f"plan-{after}"
+        code, output = _solve_and_interrupt(ROOT / "instances" / "bench-M.json", out,
+                                            after=after, extra=("--fewest-moves",))
+        assert "Traceback" not in output
+        if code == 0:
+            solution = json.loads((out / "solution.json").read_text())
+            assert solution["interrupted"] is True and solution["violations"] == []
+        else:
+            assert code in (4, 130), output
+            assert not (out / "solution.json").exists()
 
 
 def test_ctrl_c_stops_the_highs_companion_too(tmp_path: Path) -> None:
