@@ -48,6 +48,11 @@ def existing_better(path: Path, new: Solution) -> Solution | None:
         return None
     if old.instance_hash != new.instance_hash or old.violations or old.objective is None:
         return None
-    if new.objective is None or new.violations or old.objective < new.objective - 1e-9:
+    if new.objective is None or new.violations:
         return old
-    return None
+    if "fewest_voluntary_moves" in new.parameters:  # fewest-moves mode: moves come first
+        old_moves = (old.moves or 0) - (old.forced_moves or 0)
+        new_moves = (new.moves or 0) - (new.forced_moves or 0)
+        if old_moves != new_moves:
+            return old if old_moves < new_moves else None
+    return old if old.objective < new.objective - 1e-9 else None

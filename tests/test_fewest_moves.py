@@ -139,3 +139,20 @@ def test_cli_fewest_moves_flag(tmp_path: Path) -> None:
     assert "the fewest any plan can make: proven" in done.output
     written = json.loads((tmp_path / "o" / "solution.json").read_text(encoding="utf-8"))
     assert written["parameters"]["fewest_moves_proven"] is True
+
+
+def test_in_fewest_moves_mode_fewer_moves_beat_a_lower_objective(tmp_path: Path) -> None:
+    from allocator.files import existing_better
+
+    solved = solve(with_fewest_moves(_changed_book()), time_limit=10, workers=1).solution
+    assert solved.moves is not None and solved.objective is not None
+    path = tmp_path / "solution.json"
+    path.write_text(solved.model_dump_json(), encoding="utf-8")
+    fewer_but_dearer = solved.model_copy(update={"moves": solved.moves - 1,
+                                                 "objective": solved.objective + 10})
+    assert existing_better(path, fewer_but_dearer) is None  # replaces the file
+    more_but_cheaper = solved.model_copy(update={"moves": solved.moves + 1,
+                                                 "objective": solved.objective - 10})
+    assert existing_better(path, more_but_cheaper) is not None  # the file's plan is kept
+    weighted = more_but_cheaper.model_copy(update={"parameters": {}})
+    assert existing_better(path, weighted) is None  # weighted mode: the objective decides
