@@ -28,9 +28,10 @@ from allocator.blocks import Block
 from allocator.checker import book_violations
 from allocator.cpsat_run import run_cpsat
 from allocator.instance import Instance
-from allocator.model import Plan, build_model
+from allocator.model import ModelContext, Plan, build_model
 from allocator.prepared import Prepared
 from allocator.quick_bound import forced_in, leaving_moves, voluntary_moves
+from allocator.rules.continuity import keep_variables
 
 NARROW_SHARE = 0.6  # of the pass's time; the rest for the whole block when not proven
 # Pairs; above, the pass is a moves-only neighbourhood search. From bench-M's current books
@@ -106,8 +107,7 @@ def _moves_only(data: Prepared, block: Block, hint_plan: Plan, time_limit: float
                 move_cap: int | None) -> tuple[Plan | None, bool, bool]:
     """(owners, proven optimal for this model, interrupted) of a moves-only solve."""
     built = build_model(data, block=block, allowed=allowed, move_cap=move_cap, terms=())
-    # Moves alone, whatever their weight in the policy's objective.
-    built.ctx.model.minimize(built.ctx.terms["moves"])
+    minimise_voluntary_moves(built.ctx)
     built.ctx.hint(hint_plan)
     run = run_cpsat(built.ctx.model, time_limit, workers, seed)
     solver = run.solver
@@ -178,6 +178,12 @@ def fewest_moves(data: Prepared, block: Block, hint_plan: Plan, time_limit: floa
     if best is None and interrupted:
         raise KeyboardInterrupt
     return best
+
+
+def minimise_voluntary_moves(ctx: ModelContext) -> None:
+    """Make voluntary moves the model's only objective, whatever the policy's weight or
+    cost per move (either may be 0)."""
+    ctx.model.maximize(cp_model.LinearExpr.sum(keep_variables(ctx)))
 
 
 def with_fewest_moves(instance: Instance) -> Instance:

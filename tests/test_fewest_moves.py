@@ -156,3 +156,25 @@ def test_in_fewest_moves_mode_fewer_moves_beat_a_lower_objective(tmp_path: Path)
     assert existing_better(path, more_but_cheaper) is not None  # the file's plan is kept
     weighted = more_but_cheaper.model_copy(update={"parameters": {}})
     assert existing_better(path, weighted) is None  # weighted mode: the objective decides
+
+
+def test_fewest_moves_counts_moves_even_when_they_cost_nothing() -> None:
+    """Found by the property test: with cost_per_move 0 the moves term is 0, and the pass
+    once took any plan as having the fewest moves. A4 can stay with C0 (210 of 400)."""
+    from allocator.loading import instance_from_dict
+
+    def account(index: int, **extra: Any) -> dict[str, Any]:
+        return {"id": f"A{index}", "arr": 20000, "renewal_date": "2025-01-01",
+                "vertical": "retail", "region": "EU", **extra}
+
+    needy = {"lifecycle_stage": "onboarding", "health": 30}
+    raw = {"name": "free-moves",
+           "accounts": [account(0), account(1), account(2, **needy), account(3),
+                        account(4, current_csm="C0", **needy)],
+           "csms": [{"id": "C0", "segments": ["Global", "Enterprise", "Scale"], "capacity": 4},
+                    {"id": "C1", "segments": ["Scale"], "capacity": 8}],
+           "policy": {"effective_date": "2026-01-01", "balance": {"tolerance": 0.0},
+                      "continuity": {"cost_per_move": 0, "fewest_moves": True}}}
+    result = solve(instance_from_dict(raw), time_limit=5, workers=1)
+    assert result.owners["A4"] == "C0"
+    assert result.solution.parameters["fewest_voluntary_moves"] == 0
