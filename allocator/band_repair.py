@@ -35,20 +35,13 @@ class _Books:
             owner = plan.get(account_id)
             if owner is not None:
                 self._add(account_id, owner)
-        band = data.instance.policy.balance.band
         self.floor: dict[str, float] = {}
         self.ceiling: dict[str, int] = {}
         for csm_id in data.active_csms:
-            capacity = data.capacity(csm_id)
-            target = data.balance_target.get(csm_id)
-            ceiling = capacity
-            floor: float = -math.inf
-            if band is not None and target is not None:
-                slack = math.floor(band * capacity + 1e-9)
-                ceiling = min(ceiling, target + slack)
-                floor = target - slack
-            self.ceiling[csm_id] = ceiling
-            self.floor[csm_id] = floor
+            slack = data.band_slack(csm_id)
+            self.ceiling[csm_id] = data.effort_ceiling(csm_id)
+            self.floor[csm_id] = (-math.inf if slack is None
+                                  else data.balance_target[csm_id] - slack)
 
     def _add(self, account_id: str, csm_id: str, sign: int = 1) -> None:
         self.load[csm_id] += sign * self.data.effort(account_id, csm_id)

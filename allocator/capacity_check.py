@@ -95,14 +95,9 @@ class CapacityCheck:
         self.spread = policy.renewal_spread
         self.spec_hard = policy.specialization.hard
         self.specialised = set(policy.specialization.verticals)
-        band = policy.balance.band
         self.room: list[int] = []  # effective effort capacity: capacity x ramp, within band
         for c in self.csm_ids:
-            room = data.capacity(c)
-            target = data.balance_target.get(c)
-            if band is not None and target is not None:
-                room = min(room, target + math.floor(band * data.capacity(c) + 1e-9))
-            self.room.append(max(room, 0))
+            self.room.append(max(data.effort_ceiling(c), 0))
         self.pair_effort = {p.account for p in data.instance.pairs if p.effort is not None}
         self._cache: dict[tuple[str, int], int | None] = {}
 
@@ -492,8 +487,9 @@ def _floor_shortfalls(check: CapacityCheck) -> list[Shortfall]:
     found = []
     for c in check.csm_ids:
         target = data.balance_target.get(c)
-        if band is not None and target is not None:
-            floor = target - math.floor(band * data.capacity(c) + 1e-9)
+        slack = data.band_slack(c)
+        if target is not None and slack is not None:
+            floor = target - slack
             if reach[c] < floor:
                 text = (f"balance: {c} must carry at least {floor / UNITS:.2f} effort (balance "
                         f"band) but the accounts it may own total {reach[c] / UNITS:.2f} — "

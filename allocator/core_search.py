@@ -15,7 +15,6 @@ plan at all is decided on the ordinary model, which may use several workers.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -58,17 +57,14 @@ class _BalanceBand:
 
     def build(self, ctx: ModelContext) -> None:
         data = ctx.data
-        band = data.instance.policy.balance.band
-        if band is None:
-            return
         for csm_id in ctx.csms:
-            target = data.balance_target.get(csm_id)
-            if target is None:
+            slack = data.band_slack(csm_id)
+            if slack is None:  # no band, or no target
                 continue
+            target = data.balance_target[csm_id]
             pairs = ctx.by_csm.get(csm_id, [])
             load = cp_model.LinearExpr.weighted_sum([v for _, v in pairs],
                                                     [data.effort(a, csm_id) for a, _ in pairs])
-            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
             ctx.enforce(ctx.model.add(load <= target + slack), self.name, f"{csm_id} top")
             ctx.enforce(ctx.model.add(load >= target - slack), self.name, f"{csm_id} floor")
 

@@ -6,7 +6,7 @@ The pass solves a narrowed model on moves alone. Accounts that change owner anyw
 capacity or the band's top) may go to any allowed CSM; every other account may only stay,
 go where the constructed plan put it, or go to a CSM whose kept book is under the band's
 floor. A plan of the narrowed model is a plan of the block; it is proven to make the
-fewest moves when it meets the quick move bound (`quick_bound.leaving_moves`), and
+fewest moves when it meets the quick move bound (`quick_bound.fewest_voluntary`), and
 otherwise the whole block is tried on moves alone with the time left.
 
 On the M+5% rebalance (5% of bench-M changed) the narrowed big block has 6,871 pairs
@@ -16,9 +16,7 @@ over the whole blocks had 138 moves at 5 s, the usual pipeline 114 at 30 s.
 
 from __future__ import annotations
 
-import math
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -28,10 +26,15 @@ from allocator.blocks import Block
 from allocator.checker import book_violations
 from allocator.cpsat_run import run_cpsat
 from allocator.instance import Instance
-from allocator.model import ModelContext, Plan, build_model
+from allocator.model import Plan, build_model
 from allocator.prepared import Prepared
-from allocator.quick_bound import forced_in, leaving_moves, voluntary_moves
-from allocator.rules.continuity import keep_variables
+from allocator.quick_bound import (
+    csm_removals,
+    fewest_voluntary,
+    kept_books,
+    voluntary_moves,
+)
+from allocator.rules.continuity import minimise_voluntary_moves
 
 NARROW_SHARE = 0.6  # of the pass's time; the rest for the whole block when not proven
 # Pairs; above, the pass is a moves-only neighbourhood search. From bench-M's current books
@@ -56,30 +59,17 @@ class FewestMoves:
 def _kept_books(data: Prepared, block: Block) -> tuple[set[str], set[str]]:
     """CSMs whose kept book (current accounts that may stay) breaks a per-CSM rule, and
     CSMs whose kept book is under the band's floor."""
-    forced = data.eligibility.forced_move
-    load: dict[str, int] = defaultdict(int)
-    count: dict[tuple[str, str], int] = defaultdict(int)
-    in_block = set(block.csms)
-    for account_id in block.accounts:
-        owner = data.accounts[account_id].current_csm
-        if owner in in_block and account_id not in forced:
-            load[owner] += data.effort(account_id, owner)
-            count[(owner, str(data.segment_of[account_id]))] += 1
-    band = data.instance.policy.balance.band
+    books, _ = kept_books(data, block.accounts)
     troubled: set[str] = set()
     under: set[str] = set()
     for csm_id in block.csms:
-        ceiling = data.capacity(csm_id)
-        target = data.balance_target.get(csm_id)
-        if band is not None and target is not None:
-            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
-            ceiling = min(ceiling, target + slack)
-            if load[csm_id] < target - slack:
-                under.add(csm_id)
-        over_cap = any(count[(csm_id, seg)] > cap for seg in data.csms[csm_id].segments
-                       if (cap := data.account_cap(csm_id, seg)) is not None)
-        if load[csm_id] > ceiling or over_cap:
+        book = books.get(csm_id, [])
+        if csm_removals(data, csm_id, book) > 0:
             troubled.add(csm_id)
+        slack = data.band_slack(csm_id)
+        if (slack is not None and sum(data.effort(a, csm_id) for a in book)
+                < data.balance_target[csm_id] - slack):
+            under.add(csm_id)
     return troubled, under
 
 
@@ -131,7 +121,7 @@ def fewest_moves(data: Prepared, block: Block, hint_plan: Plan, time_limit: floa
     constructed plan, when that plan obeys the rules.
     """
     deadline = time.monotonic() + time_limit
-    fewest = max(0, leaving_moves(data, block.accounts) - forced_in(data, block.accounts))
+    fewest = fewest_voluntary(data, block.accounts)
     policy_cap = data.instance.policy.continuity.max_moves
     allowed = narrowed_candidates(data, block, hint_plan)
     pairs = sum(len(allowed.get(a, data.eligibility.allowed[a])) for a in block.accounts)
@@ -169,21 +159,14 @@ def fewest_moves(data: Prepared, block: Block, hint_plan: Plan, time_limit: floa
         if best is not None:
             best.fewest = fewest
             best.interrupted = interrupted
-    if best is None and hint_ok and (policy_cap is None
-                                     or voluntary_moves(data, block.accounts, hint_plan)
-                                     <= policy_cap):
+    if best is None and hint_ok:
         owners = {a: hint_plan.get(a) for a in block.accounts}
-        best = FewestMoves(voluntary_moves(data, block.accounts, owners), fewest, owners,
-                           interrupted)
+        voluntary = voluntary_moves(data, block.accounts, owners)
+        if policy_cap is None or voluntary <= policy_cap:
+            best = FewestMoves(voluntary, fewest, owners, interrupted)
     if best is None and interrupted:
         raise KeyboardInterrupt
     return best
-
-
-def minimise_voluntary_moves(ctx: ModelContext) -> None:
-    """Make voluntary moves the model's only objective, whatever the policy's weight or
-    cost per move (either may be 0)."""
-    ctx.model.maximize(cp_model.LinearExpr.sum(keep_variables(ctx)))
 
 
 def with_fewest_moves(instance: Instance) -> Instance:

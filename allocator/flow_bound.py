@@ -17,7 +17,6 @@ variables and about one row per kept account per CSM: GLOP solves bench-L's bigg
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -64,7 +63,6 @@ def flow_bound(data: Prepared, accounts: Iterable[str], csms: Iterable[str]) -> 
     if solver is None:
         return None
     infinity = solver.infinity()
-    band = policy.balance.band
     shed_total = []
     taken_total = []
     objective = solver.Objective()
@@ -88,13 +86,10 @@ def flow_bound(data: Prepared, accounts: Iterable[str], csms: Iterable[str]) -> 
             row.SetCoefficient(moves, 1.0)
             row.SetCoefficient(shed, -1.0 / effort)
             reached += effort
-        load_low = 0.0
-        load_high = float(data.capacity(csm_id))
         target = data.balance_target.get(csm_id)
-        if band is not None and target is not None:
-            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
-            load_low = float(target - slack)
-            load_high = min(load_high, float(target + slack))
+        slack = data.band_slack(csm_id)
+        load_low = 0.0 if target is None or slack is None else float(target - slack)
+        load_high = float(data.effort_ceiling(csm_id))
         # load = held - shed + taken, within the band and capacity
         load = solver.Constraint(load_low - held, load_high - held)
         load.SetCoefficient(shed, -1.0)

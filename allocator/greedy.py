@@ -7,7 +7,6 @@ fit) as the complete hint handed to CP-SAT.
 from __future__ import annotations
 
 import heapq
-import math
 from collections import defaultdict
 
 from allocator.prepared import Prepared
@@ -44,11 +43,8 @@ def greedy_plan(data: Prepared, keep_current: bool = True,
         units.sort(key=lambda u: (len(candidates[u[0]]),
                                   -sum(data.default_effort(a) for a in u)))
 
-    band = data.instance.policy.balance.band
-    ceiling = {c: data.capacity(c) for c in data.active_csms}
-    if band is not None:  # room ends at the top of the balance band, not only at capacity
-        for c, target in data.balance_target.items():
-            ceiling[c] = min(ceiling[c], target + math.floor(band * data.capacity(c) + 1e-9))
+    # Room ends at the top of the balance band, not only at capacity.
+    ceiling = {c: data.effort_ceiling(c) for c in data.active_csms}
 
     def fits(csm_id: str, unit: list[str]) -> bool:
         if load[csm_id] + sum(data.effort(a, csm_id) for a in unit) > ceiling[csm_id]:

@@ -26,7 +26,7 @@ from allocator.blocks import Block
 from allocator.model import Plan, build_model
 from allocator.prepared import Prepared
 from allocator.quick_bound import voluntary_moves
-from allocator.rules.continuity import keep_variables
+from allocator.rules.continuity import minimise_voluntary_moves
 
 
 @dataclass
@@ -150,7 +150,7 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
         built = build_model(data, block=sub, force=pinned, move_cap=cap,
                             terms=() if moves_only else None)
         if moves_only:
-            built.ctx.model.maximize(cp_model.LinearExpr.sum(keep_variables(built.ctx)))
+            minimise_voluntary_moves(built.ctx)
         built.ctx.hint(plan)
         solver = cp_model.CpSolver()
         remaining = time_limit - (time.monotonic() - started)

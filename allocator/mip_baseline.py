@@ -182,7 +182,6 @@ def _renewal_spread(data: Prepared, b: _Built) -> None:
 
 
 def _balance(data: Prepared, b: _Built) -> None:
-    band = data.instance.policy.balance.band
     deviations: list[int] = []
     modelled = set(b.csms)
     for csm_id, target in sorted(data.balance_target.items()):
@@ -197,8 +196,8 @@ def _balance(data: Prepared, b: _Built) -> None:
         b.model.at_least(deviation, _Affine(load, -target - free))
         b.model.at_least(deviation, _Affine({v: -e for v, e in load.items()}, target - free))
         deviations.append(deviation)
-        if band is not None:
-            slack = math.floor(band * data.capacity(csm_id) + 1e-9)
+        slack = data.band_slack(csm_id)
+        if slack is not None:
             b.model.row(load, lower=target - slack, upper=target + slack)
     b.model.terms["balance"] = _Affine(dict.fromkeys(deviations, 1.0))
 

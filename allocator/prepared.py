@@ -204,6 +204,21 @@ class Prepared:
         return {c: round(pool.utilisation * self.capacity(c))
                 for pool in self.pools for c in pool.csms}
 
+    def band_slack(self, csm_id: str) -> int | None:
+        """How far (hundredths) a CSM's effort may lie from its target under the balance
+        band; None without a band or a target."""
+        band = self.instance.policy.balance.band
+        if band is None or csm_id not in self.balance_target:
+            return None
+        return math.floor(band * self.capacity(csm_id) + 1e-9)
+
+    def effort_ceiling(self, csm_id: str) -> int:
+        """The most effort (hundredths) a CSM may carry: capacity, and the band's top."""
+        slack = self.band_slack(csm_id)
+        if slack is None:
+            return self.capacity(csm_id)
+        return min(self.capacity(csm_id), self.balance_target[csm_id] + slack)
+
     def balance_tolerance(self, csm_id: str) -> int:
         """Free deviation (hundredths) around a CSM's balance target."""
         tolerance = self.instance.policy.balance.tolerance

@@ -14,7 +14,6 @@ Each account counts only at its current owner, so the per-CSM counts add up.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -45,25 +44,13 @@ def voluntary_moves(data: Prepared, accounts: Iterable[str],
     return count
 
 
-def forced_in(data: Prepared, accounts: Iterable[str]) -> int:
-    """Accounts with an owner who may not keep them."""
-    forced = data.eligibility.forced_move
-    return sum(1 for a in accounts
-               if data.accounts[a].current_csm is not None and a in forced)
-
-
 def csm_removals(data: Prepared, csm_id: str, held: list[str]) -> int:
     """The fewest of `held` (accounts `csm_id` owns and may keep) that must leave it: to
     get under its effort ceiling (capacity, the band's top), its account caps and, when the
     renewal spread is a hard rule, each renewal window's limit."""
-    band = data.instance.policy.balance.band
     spread = data.instance.policy.renewal_spread
-    ceiling = data.capacity(csm_id)
-    target = data.balance_target.get(csm_id)
-    if band is not None and target is not None:
-        ceiling = min(ceiling, target + math.floor(band * data.capacity(csm_id) + 1e-9))
     efforts = [data.effort(a, csm_id) for a in held]
-    need = fewest_to_remove(efforts, sum(efforts) - ceiling)
+    need = fewest_to_remove(efforts, sum(efforts) - data.effort_ceiling(csm_id))
     over_caps = 0  # segments hold disjoint accounts: their excesses add up
     for segment, count in Counter(str(data.segment_of[a]) for a in held).items():
         cap = data.account_cap(csm_id, segment)
@@ -96,6 +83,12 @@ def leaving_moves(data: Prepared, accounts: Iterable[str]) -> int:
     """Moves every plan makes among `accounts`: forced ones plus per-CSM removals."""
     book, moves = kept_books(data, accounts)
     return moves + sum(csm_removals(data, c, held) for c, held in book.items())
+
+
+def fewest_voluntary(data: Prepared, accounts: Iterable[str]) -> int:
+    """Voluntary moves every plan makes among `accounts` (the per-CSM removals)."""
+    book, _ = kept_books(data, accounts)
+    return sum(csm_removals(data, c, held) for c, held in book.items())
 
 
 def negative_pair_costs(data: Prepared, accounts: Iterable[str]) -> float:

@@ -28,7 +28,7 @@ from allocator.mip_baseline import MipResult
 from allocator.model import build_model
 from allocator.precheck import forced_conflicts, stranded_accounts
 from allocator.prepared import Prepared
-from allocator.quick_bound import forced_in, leaving_moves, quick_bound
+from allocator.quick_bound import fewest_voluntary, quick_bound
 from allocator.result import SolveResult
 from allocator.solution import Solution, Status, Violation
 from allocator.summary import assignment_rows, csm_rows, segment_rows
@@ -481,7 +481,7 @@ def _fewest_voluntary(data: Prepared, blocks: list[Block],
         if outcome is not None and outcome.fewest is not None:
             total += outcome.fewest.fewest
         else:
-            total += max(0, leaving_moves(data, block.accounts) - forced_in(data, block.accounts))
+            total += fewest_voluntary(data, block.accounts)
     return total
 
 

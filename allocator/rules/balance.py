@@ -8,7 +8,6 @@ hundredths of an effort unit, which nobody rebalances for and which make proofs 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
@@ -31,7 +30,6 @@ class Balance:
 
     def build(self, ctx: ModelContext) -> None:
         data = ctx.data
-        band = data.instance.policy.balance.band
         deviations: list[cp_model.IntVar] = []
         for csm_id in ctx.csms:
             target = data.balance_target.get(csm_id)
@@ -49,8 +47,8 @@ class Balance:
             ctx.model.add(deviation >= target - free - load)
             deviations.append(deviation)
             ctx.add_derived(deviation, _deviation_in(ctx, csm_id))
-            if band is not None:
-                slack = math.floor(band * data.capacity(csm_id) + 1e-9)
+            slack = data.band_slack(csm_id)
+            if slack is not None:
                 ctx.enforce(ctx.model.add(load <= target + slack), self.name, csm_id)
                 ctx.enforce(ctx.model.add(load >= target - slack), self.name, csm_id)
         ctx.add_term(self.name, cp_model.LinearExpr.sum(deviations))

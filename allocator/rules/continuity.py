@@ -24,6 +24,12 @@ def keep_variables(ctx: ModelContext) -> list[cp_model.IntVar]:
     return keeps
 
 
+def minimise_voluntary_moves(ctx: ModelContext) -> None:
+    """Make voluntary moves the model's only objective, whatever the policy's weight or
+    cost per move (either may be 0)."""
+    ctx.model.maximize(cp_model.LinearExpr.sum(keep_variables(ctx)))
+
+
 class Moves:
     name = "moves"
 
