@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from allocator import lns
+from allocator.balanced_start import better_start
 from allocator.band_repair import repair_books
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
@@ -339,6 +340,7 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
         hint_plan = greedy_plan(data, keep_current=True) if hint else None
         if hint_plan is not None:  # new hires under the band, over-full books: fix the easy ones
             repair_books(data, hint_plan)
+            hint_plan = better_start(data, blocks, hint_plan)
     plan: dict[str, str | None] = {a.id: None for a in instance.accounts}
     progress = Progress(phase="solving")
     offset = _pooled_move_offset(data)
