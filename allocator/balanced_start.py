@@ -12,7 +12,7 @@ the most room under its target whose renewal window has room, if any. Families, 
 accounts with one allowed CSM, keep the constructive plan's owner.
 
 Objective of the start on bench-L's blocks (repaired constructive plan → this plan):
-1,285 accounts 1,887.7 → 951.5; 6,899: 5,121.2 → 3,355.0; 17,863: 5,295.4 → 3,823.3
+1,285 accounts 1,887.7 → 929.2; 6,899: 5,121.2 → 3,374.9; 17,863: 5,295.4 → 3,825.4
 (the neighbourhood search from the constructive plan reached 3,954 there in 121 s).
 `solve` keeps, per block, whichever of the two starts is better (`better_start`).
 """
@@ -24,9 +24,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from allocator.band_repair import repair_books
+from allocator.block_objective import block_objective
 from allocator.blocks import Block
 from allocator.checker import book_violations
-from allocator.prepared import UNITS, Prepared
+from allocator.prepared import Prepared
 
 Plan = dict[str, str | None]
 
@@ -199,37 +200,6 @@ def _place_all(data: Prepared, plan: Plan, accounts: list[str], limit: dict[str,
             place(account_id, owner)
 
 
-def start_value(data: Prepared, block: Block, plan: Plan) -> float:
-    """The weighted objective of `plan` over one block's accounts and CSMs (the same terms
-    as the checker's), to choose between starting plans."""
-    policy = data.instance.policy
-    weights = policy.weights
-    load: Counter[str] = Counter()
-    renewals: Counter[tuple[str, str]] = Counter()
-    moves = pair_cost = off_vertical = 0
-    specialised = set(policy.specialization.verticals) if not policy.specialization.hard \
-        else set()
-    for account_id in block.accounts:
-        owner = plan.get(account_id)
-        account = data.accounts[account_id]
-        moves += int(account.current_csm is not None and account.current_csm != owner)
-        if owner is None:
-            continue
-        load[owner] += data.effort(account_id, owner)
-        renewals[(owner, data.window_of(account_id))] += 1
-        pair_cost += data.pair_cost.get((account_id, owner), 0)
-        off_vertical += int(account.vertical in specialised
-                            and account.vertical not in data.csms[owner].verticals)
-    balance = sum(data.balance_excess(c, load[c]) for c in block.csms
-                  if c in data.balance_target)
-    window_limit = policy.renewal_spread.max_per_window
-    bunching = (0 if window_limit is None or policy.renewal_spread.hard
-                else sum(max(0, n - window_limit) for n in renewals.values()))
-    return (weights.balance * balance / UNITS + weights.renewal_bunching * bunching
-            + weights.moves * policy.continuity.cost_per_move * moves
-            + weights.pair_cost * pair_cost / UNITS + weights.specialization * off_vertical)
-
-
 def better_start(data: Prepared, blocks: list[Block], constructed: Plan) -> Plan:
     """Per block with current owners, the better of the (repaired) constructive plan and
     the balanced start from it: one that obeys the per-CSM rules first, then the lower
@@ -244,7 +214,7 @@ def better_start(data: Prepared, blocks: list[Block], constructed: Plan) -> Plan
         options = []
         for candidate in (constructed, balanced):
             broken = bool(book_violations(data, candidate, accounts, csms))
-            options.append((broken, start_value(data, block, candidate)))
+            options.append((broken, block_objective(data, block, candidate)))
         if options[1] < options[0]:
             for account_id in block.accounts:
                 plan[account_id] = balanced[account_id]

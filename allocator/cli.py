@@ -181,9 +181,37 @@ def solve_command(instance_path: Path, out_dir: Path | None, time_limit: float, 
     _report_and_write(result, out_dir, overwrite)
 
 
+BLOCKS_SHOWN = 8
+
+
+def _blocks_table(solution: Solution) -> Table | str | None:
+    """The blocks furthest from their bound, when the book splits into several."""
+    rows = solution.block_summary
+    if len(rows) < 2:
+        return None
+    proven = sum(1 for r in rows if r.status == "OPTIMAL")
+    open_rows = sorted((r for r in rows if r.status != "OPTIMAL"),
+                       key=lambda r: (-(r.objective - r.bound), r.block))
+    shown = open_rows[:BLOCKS_SHOWN]
+    if not shown:
+        return f"{len(rows)} independent blocks, all proven optimal"
+    table = Table(title=f"{len(rows)} independent blocks, {proven} proven optimal; the "
+                        f"{len(shown)} furthest from their bound (all: block_summary.csv)")
+    for name in ("block", "accounts", "CSMs", "segments", "objective", "bound", "gap"):
+        table.add_column(name, justify="left" if name == "segments" else "right")
+    for r in shown:
+        table.add_row(str(r.block), f"{r.accounts:,}", f"{r.csms:,}", ", ".join(r.segments),
+                      f"{r.objective:,.2f}", f"{r.bound:,.2f}",
+                      "-" if r.gap is None else f"{r.gap:.2%}")
+    return table
+
+
 def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> None:
     solution = result.solution
     out.print(_summary_table(solution))
+    blocks = _blocks_table(solution)
+    if blocks is not None:
+        out.print(blocks)
     if solution.status == "INFEASIBLE":
         out.print("No plan satisfies every rule (proven infeasible). Nothing written.")
         for line in solution.explanation:

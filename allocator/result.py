@@ -59,8 +59,16 @@ class SolveResult:
     def segment_summary(self) -> pd.DataFrame:
         return _frame([r.model_dump() for r in self.solution.segment_summary])
 
+    @property
+    def block_summary(self) -> pd.DataFrame:
+        rows = [r.model_dump() for r in self.solution.block_summary]
+        for row in rows:
+            row["segments"] = ";".join(row["segments"])
+        return _frame(rows)
+
     def write(self, out_dir: str | Path, overwrite: bool = False) -> list[Path] | Solution:
-        """Write solution.json, assignments.csv and csm_summary.csv atomically.
+        """Write solution.json, assignments.csv, csm_summary.csv and block_summary.csv
+        atomically.
 
         Returns the paths written, or the better plan already there (nothing written)
         unless `overwrite`.
@@ -71,10 +79,12 @@ class SolveResult:
             better = existing_better(target, self.solution)
             if better is not None:
                 return better
-        paths = [out / "assignments.csv", out / "csm_summary.csv", target]
+        paths = [out / "assignments.csv", out / "csm_summary.csv", out / "block_summary.csv",
+                 target]
         if self.solution.assignments:
             write_atomic(paths[0], lambda p: self.assignments.to_csv(p, index=False))
             write_atomic(paths[1], lambda p: self.csm_summary.to_csv(p, index=False))
+            write_atomic(paths[2], lambda p: self.block_summary.to_csv(p, index=False))
         else:
             paths = [target]
         write_text_atomic(target, self.solution.model_dump_json(indent=2))

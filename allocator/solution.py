@@ -67,6 +67,23 @@ class Violation(_Row):
         return f"{self.rule} [{self.subject}]: {self.message}"
 
 
+class BlockSummaryRow(_Row):
+    """One independent block (accounts and CSMs sharing no rule with the rest): its share
+    of the objective and its own proven bound; the plan's bound is their sum."""
+
+    block: int = Field(description="1-based, in the order solved (smallest first).")
+    accounts: int
+    csms: int
+    segments: list[str]
+    status: str = Field(description="OPTIMAL (proven), FEASIBLE, or NOT SOLVED (stopped "
+                                    "before the block: the constructive plan stands).")
+    objective: float
+    bound: float
+    gap: float | None = Field(description="(objective - bound) / objective; None at 0.")
+    seconds: float
+    highs: str = Field(default="", description="What the HiGHS companion gave: plan, bound.")
+
+
 class Solution(_Row):
     instance: str
     instance_hash: str = Field(default="", description="SHA-256 of the instance content.")
@@ -88,6 +105,7 @@ class Solution(_Row):
     assignments: list[AssignmentRow] = Field(default_factory=list)
     csm_summary: list[CsmSummaryRow] = Field(default_factory=list)
     segment_summary: list[SegmentSummaryRow] = Field(default_factory=list)
+    block_summary: list[BlockSummaryRow] = Field(default_factory=list)
 
     def owners(self) -> dict[str, str | None]:
         return {row.account: row.csm for row in self.assignments}

@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from allocator import lns
 from allocator.balanced_start import better_start
 from allocator.band_repair import repair_books
+from allocator.block_summary import BlockResult, block_rows
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
 from allocator.companion import MIP_LIMIT, Companion
@@ -98,6 +99,7 @@ class _BlockOutcome:
     has_plan: bool = False
     helped: list[str] = field(default_factory=list)  # what HiGHS gave: "plan", "bound"
     fewest: FewestMoves | None = None  # the fewest-moves pass, when the policy asks for it
+    seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self.has_plan = self.has_plan or self.objective is not None
@@ -370,8 +372,10 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
             if on_progress is not None:
                 on_progress(progress)
 
+        block_started = time.monotonic()
         outcome = _solve_block(data, block, plan, hint_plan, share, workers, seed, force,
                                log, tick, deterministic=deterministic)
+        outcome.seconds = time.monotonic() - block_started
         run.outcomes.append(outcome)
         run.interrupted = run.interrupted or outcome.interrupted
         if outcome.status == "INFEASIBLE":
@@ -470,6 +474,11 @@ class _Run:
                                            | {a for a in plan if data.is_pooled(a)}),
             "csm_summary": csm_rows(data, plan),
             "segment_summary": segment_rows(data, plan),
+            "block_summary": block_rows(data, self.blocks, [
+                BlockResult("NOT SOLVED" if o is None or not o.has_plan else o.status, b,
+                            0.0 if o is None else o.seconds, [] if o is None else o.helped)
+                for o, b in zip(outcomes + [None] * len(self.blocks), bounds, strict=False)],
+                plan),
         })
         return SolveResult(solution=solution, report=report)
 

@@ -10,8 +10,9 @@ from conftest import EFFECTIVE, account, csm, make_instance
 from hypothesis import HealthCheck, given, settings
 from test_property import _instance, instances
 
-from allocator.balanced_start import balanced_plan, better_start, start_value
+from allocator.balanced_start import balanced_plan, better_start
 from allocator.band_repair import repair_books
+from allocator.block_objective import block_objective
 from allocator.blocks import find_blocks
 from allocator.checker import book_violations, check
 from allocator.greedy import greedy_plan
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _whole_value(data: Prepared, plan: dict[str, str | None]) -> float:
-    return _pooled_move_offset(data) + sum(start_value(data, b, plan)
+    return _pooled_move_offset(data) + sum(block_objective(data, b, plan)
                                            for b in find_blocks(data))
 
 
@@ -58,8 +59,8 @@ def test_balanced_start_is_complete_valued_like_the_checker_and_never_worse(
         accounts, csms = list(block.accounts), list(block.csms)
         if not book_violations(data, constructed, accounts, csms):
             assert not book_violations(data, chosen, accounts, csms)
-            assert (start_value(data, block, chosen)
-                    <= start_value(data, block, constructed) + 1e-9)
+            assert (block_objective(data, block, chosen)
+                    <= block_objective(data, block, constructed) + 1e-9)
 
 
 def test_a_skewed_book_sheds_its_largest_accounts_to_the_new_hire() -> None:
@@ -77,7 +78,7 @@ def test_a_skewed_book_sheds_its_largest_accounts_to_the_new_hire() -> None:
     report = check(instance, balanced, EFFECTIVE, data=data)
     assert report.violations == [] and report.terms["balance"] == 0 and report.moves == 3
     block = find_blocks(data)[0]
-    assert start_value(data, block, balanced) < start_value(data, block, constructed)
+    assert block_objective(data, block, balanced) < block_objective(data, block, constructed)
 
 
 def test_the_m_tier_starts_better_balanced() -> None:
