@@ -14,7 +14,7 @@ from allocator.solution import BlockSummaryRow
 @dataclass
 class BlockResult:
     """What the solve of one block left: its status ("OPTIMAL", "FEASIBLE", ... or "NOT
-    SOLVED"), proven bound, seconds spent, and what HiGHS contributed."""
+    SOLVED"), proven bound, seconds spent, and what the companion contributed."""
 
     status: str
     bound: float
@@ -35,5 +35,5 @@ def block_rows(data: Prepared, blocks: list[Block], results: list[BlockResult],
             segments=sorted({str(data.segment_of[a]) for a in block.accounts}),
             status=status, objective=round(objective, 6), bound=round(bound, 6),
             gap=None if objective <= 0 else round((objective - bound) / objective, 6),
-            seconds=round(result.seconds, 3), highs=", ".join(result.helped)))
+            seconds=round(result.seconds, 3), companion=", ".join(result.helped)))
     return rows

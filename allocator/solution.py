@@ -81,7 +81,9 @@ class BlockSummaryRow(_Row):
     bound: float
     gap: float | None = Field(description="(objective - bound) / objective; None at 0.")
     seconds: float
-    highs: str = Field(default="", description="What the HiGHS companion gave: plan, bound.")
+    companion: str = Field(default="", description="What the companion process gave: "
+                                                   "HiGHS's plan or bound, or the Lagrangian "
+                                                   "bound.")
 
 
 class Solution(_Row):

@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 from allocator import lns
 from allocator.balanced_start import better_start
 from allocator.band_repair import repair_books
+from allocator.block_objective import block_objective
 from allocator.block_summary import BlockResult, block_rows
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
@@ -137,7 +138,8 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     move_cap = None if fewest is None else fewest.voluntary
     variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
     # HiGHS's model has no per-block move cap: it stays out of a capped block.
-    helper = (Companion(data, block, time_limit)
+    upper = None if hint_plan is None else block_objective(data, block, hint_plan)
+    helper = (Companion(data, block, time_limit, upper)
               if move_cap is None and companion_wanted(variables, workers, deterministic,
                                                        bool(force), time_limit)
               else None)
@@ -208,7 +210,8 @@ def _with_companion(data: Prepared, block: Block, plan: dict[str, str | None],
     # A bound above a plan in hand would be a numerical slip of HiGHS's: not used.
     if mip.bound is not None and (value is None or mip.bound <= value + 1e-6):
         if bound is None or mip.bound > bound + 1e-9:
-            outcome.helped.append("bound")
+            outcome.helped.append("lagrangian bound" if mip.solver == "lagrangian"
+                                  else "bound")
         bound = mip.bound if bound is None else max(bound, mip.bound)
     if not has_plan or value is None:
         return _BlockOutcome(outcome.status, None, bound, outcome.interrupted,
@@ -433,10 +436,16 @@ class _Run:
         parameters: dict[str, float | int | str | bool] = {
             "time_limit": self.time_limit, "workers": self.workers, "seed": self.seed,
             "deterministic": self.deterministic,
-            "solver": "CP-SAT" + (" + HiGHS" if any(o.helped for o in outcomes) else ""),
+            "solver": "CP-SAT"
+            + (" + HiGHS" if any(h in ("plan", "bound") for o in outcomes for h in o.helped)
+               else "")
+            + (" + Lagrangian bound" if any("lagrangian bound" in o.helped for o in outcomes)
+               else ""),
             "blocks": len(self.blocks),
             "blocks_with_highs_plan": sum("plan" in o.helped for o in outcomes),
             "blocks_with_highs_bound": sum("bound" in o.helped for o in outcomes),
+            "blocks_with_lagrangian_bound": sum("lagrangian bound" in o.helped
+                                                for o in outcomes),
             "blocks_without_solver_plan": len(fallback),
             "variables": sum(len(data.eligibility.allowed[a]) for a in data.named_accounts),
         }
