@@ -108,12 +108,14 @@ def _move_ties(data: Prepared, former: dict[str, list[str]], plan: Plan,
 def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: int,
             group_size: int = 4, step_limit: float = 0.5,
             stop_when: Callable[[], bool] | None = None, capped: bool = False,
-            moves_only: bool = False) -> LnsStats:
+            moves_only: bool = False,
+            on_step: Callable[[LnsStats], None] | None = None) -> LnsStats:
     """Improve `plan` (in place) for `block` until `time_limit` seconds have passed or
     `stop_when()` (asked before each step) is true. `capped`: the block's voluntary moves
     are capped, so a step may not make more voluntary moves than its group has now.
     `moves_only`: minimise moves alone (the fewest-moves pass); groups then always start
-    from CSMs holding or missing moved accounts, tied to the CSMs on the other side."""
+    from CSMs holding or missing moved accounts, tied to the CSMs on the other side.
+    `on_step(stats)` is called after every step (progress reports)."""
     rng = random.Random(seed)
     neighbours = _neighbours(data, block)
     started = time.monotonic()
@@ -180,5 +182,7 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
                     changed = True
             stats.improved += int(changed)
             failed[first] = 0 if changed else failed[first] + 1
+        if on_step is not None:
+            on_step(stats)
     stats.seconds = time.monotonic() - started
     return stats
