@@ -61,6 +61,9 @@ def balanced_plan(data: Prepared, base: Plan) -> Plan:
             kept[current].append(account_id)
         else:
             to_place.append(account_id)
+    fixed_windows: dict[str, Counter[str]] = defaultdict(Counter)
+    for (csm_id, window), n in renewals.items():
+        fixed_windows[csm_id][window] += n
     limit = {c: _keep_limit(data, c) for c in data.active_csms}
     window_limit = data.instance.policy.renewal_spread.max_per_window
     for csm_id in sorted(kept):
@@ -68,10 +71,7 @@ def balanced_plan(data: Prepared, base: Plan) -> Plan:
         if csm_id not in limit:
             to_place.extend(book)
             continue
-        window_count = Counter(data.window_of(a) for a in book)
-        for window, n in renewals.items():
-            if window[0] == csm_id:
-                window_count[window[1]] += n
+        window_count = Counter(data.window_of(a) for a in book) + fixed_windows[csm_id]
 
         def crowded(account_id: str, window_count: Counter[str] = window_count) -> bool:
             """In a renewal window over its limit: shedding it also cuts the bunching."""
@@ -79,8 +79,9 @@ def balanced_plan(data: Prepared, base: Plan) -> Plan:
                     and window_count[data.window_of(account_id)] > window_limit)
 
         shed = _shed_to_limit(data, csm_id, book, load[csm_id], limit[csm_id], crowded)
-        shed += _shed_over_caps(data, csm_id, [a for a in book if a not in set(shed)], count)
         gone = set(shed)
+        shed += _shed_over_caps(data, csm_id, [a for a in book if a not in gone], count)
+        gone.update(shed)
         for account_id in book:
             if account_id not in gone:
                 place(account_id, csm_id)

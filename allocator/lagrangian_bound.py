@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.block_objective import pair_cost
 from allocator.blocks import Block
 from allocator.prepared import UNITS, Prepared
 
@@ -81,8 +82,9 @@ class _Book:
         return value, taken
 
 
-def _segment_cap(data: Prepared, block: Block, csm_id: str, eligible: int) -> int:
-    segments = {data.segment_of[a] for a in block.accounts}
+def _segment_cap(data: Prepared, segments: set[str | None], csm_id: str,
+                 eligible: int) -> int:
+    """Most accounts a CSM may hold in the block: its cap when the block is one segment."""
     cap = data.account_cap(csm_id, str(next(iter(segments)))) if len(segments) == 1 else None
     return eligible if cap is None else min(cap, eligible)
 
@@ -98,27 +100,18 @@ def _grid(efforts: list[int], cap: int, tolerance: int) -> int:
 
 
 def _books(data: Prepared, block: Block) -> list[_Book]:
-    policy = data.instance.policy
-    weights = policy.weights
-    move = weights.moves * round(policy.continuity.cost_per_move * UNITS) / UNITS
-    specialised = (set() if policy.specialization.hard
-                   else set(policy.specialization.verticals))
     index = {a: i for i, a in enumerate(block.accounts)}
+    segments = {data.segment_of[a] for a in block.accounts}
     by_csm: dict[str, list[tuple[int, int, float]]] = {c: [] for c in block.csms}
     for account_id in block.accounts:
-        account = data.accounts[account_id]
         for csm_id in data.eligibility.allowed[account_id]:
-            if csm_id not in by_csm:
-                continue
-            cost = move * (account.current_csm is not None and account.current_csm != csm_id)
-            cost += weights.pair_cost * data.pair_cost.get((account_id, csm_id), 0) / UNITS
-            cost += weights.specialization * (account.vertical in specialised and
-                                              account.vertical not in data.csms[csm_id].verticals)
-            by_csm[csm_id].append((index[account_id], data.effort(account_id, csm_id), cost))
+            if csm_id in by_csm:
+                by_csm[csm_id].append((index[account_id], data.effort(account_id, csm_id),
+                                       pair_cost(data, account_id, csm_id)))
     books = []
     for csm_id in block.csms:
         options = by_csm[csm_id]
-        cap = _segment_cap(data, block, csm_id, len(options))
+        cap = _segment_cap(data, segments, csm_id, len(options))
         target = data.balance_target.get(csm_id)
         free = data.balance_tolerance(csm_id)
         grid = _grid([e for _, e, _ in options], cap, free)
@@ -131,7 +124,7 @@ def _books(data: Prepared, block: Block) -> list[_Book]:
         else:  # the least excess anywhere in [low, high]
             under = np.maximum(0, target - free - high)
             over = np.maximum(0, low - target - free)
-            balance = weights.balance * (under + over) / UNITS
+            balance = data.instance.policy.weights.balance * (under + over) / UNITS
         classes: dict[int, tuple[list[int], list[float]]] = {}
         for i, effort, cost in options:
             ids, costs = classes.setdefault(effort // grid, ([], []))

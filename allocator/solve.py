@@ -379,18 +379,13 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
     weight = [math.sqrt(1 + n) * (MIP_BLOCK_WEIGHT if companion_wanted(
         n, workers, deterministic, bool(force)) and n <= MIP_LIMIT else 1.0) for n in sizes]
     left = sum(weight)
+    done_objective = done_bound = offset  # blocks solved so far, for progress reports
     for index, block in enumerate(blocks):
         if run.interrupted:
             break
         share = max(0.2, (deadline - time.monotonic()) * weight[index] / left)
         left -= weight[index]
         progress.phase = f"block {index + 1}/{len(blocks)}" if len(blocks) > 1 else "solving"
-        # Blocks left by the search alone have no solver objective: recomputed from the plan.
-        done_objective = offset + sum(
-            block_objective(data, b, plan if o.has_plan else (hint_plan or plan))
-            for b, o in zip(blocks, run.outcomes, strict=False))
-        done_bound = offset + sum(o.bound or 0.0 for o in run.outcomes)
-
         def tick(value: float | None, bound: float | None, solutions: int,
                  done_objective: float = done_objective, done_bound: float = done_bound) -> None:
             progress.elapsed = time.monotonic() - started
@@ -407,6 +402,10 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
                                log, tick, deterministic=deterministic)
         outcome.seconds = time.monotonic() - block_started
         run.outcomes.append(outcome)
+        # Blocks left by the search alone have no solver objective: recomputed from the plan.
+        done_objective += block_objective(data, block,
+                                          plan if outcome.has_plan else (hint_plan or plan))
+        done_bound += outcome.bound or 0.0
         run.interrupted = run.interrupted or outcome.interrupted
         if outcome.status == "INFEASIBLE":
             break
