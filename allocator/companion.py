@@ -9,6 +9,8 @@ thread, so on 2 cores the pair uses both. Blocks above `MIP_LIMIT` pairs get HiG
 relaxation only: a bound, and no plan; where the books hold a few large accounts and the
 block is small enough, the Lagrangian bound (`lagrangian_bound.py`) replaces that LP, as
 it is stronger there (bench-L's 1,285-account block: 382.6 in 18 s against 303.3).
+Blocks too big even for the LP get the counts model (`class_model.py`): a bound, and a
+plan that the block takes if it beats the neighbourhood search's.
 
 A process, not a thread: HiGHS through MathOpt ignores the solve interrupter (measured: a
 stop request changed nothing on a 120 s solve), so the only prompt stop, for Ctrl-C or
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from allocator.block_objective import Plan, block_objective
 from allocator.blocks import Block
+from allocator.class_model import modelled, solve_counts
 from allocator.lagrangian_bound import lagrangian_bound
 from allocator.mip_baseline import (
     MipResult,
@@ -54,33 +58,45 @@ LAGRANGIAN_MARGIN = 0.5
 
 
 def wanted(variables: int, workers: int, deterministic: bool, forced: bool,
-           time_limit: float = float("inf")) -> bool:
+           time_limit: float = float("inf"), counts: bool = False) -> bool:
     """Whether a block gets a companion: only with a second thread to run it on, not when
     the run must be reproducible (two solvers racing end in timing-dependent ways), not
-    for pinned (what-if) solves, and only when building the model leaves time to solve."""
+    for pinned (what-if) solves, and only when building the model leaves time to solve.
+    `counts`: the block is above `COMPANION_LIMIT` but its counts model applies."""
+    small = 0 < variables <= COMPANION_LIMIT
     return (workers > 1 and not deterministic and not forced
-            and 0 < variables <= COMPANION_LIMIT
-            and variables * BUILD_SECONDS_PER_VARIABLE < 0.3 * time_limit
+            and (counts or (small and variables * BUILD_SECONDS_PER_VARIABLE
+                            < 0.3 * time_limit))
             and "fork" in mp.get_all_start_methods() and highs_available())
 
 
+def uses_counts(data: Prepared, block: Block, variables: int) -> bool:
+    """Blocks too big for HiGHS's MIP get the counts model instead of the LP relaxation or
+    the Lagrangian bound, where it applies (`class_model.modelled`)."""
+    return variables > MIP_LIMIT and modelled(data, block)
+
+
 def _child(data: Prepared, block: Block, time_limit: float, relax: bool,
-           upper: float | None, conn: Connection) -> None:
+           upper: float | None, start: Plan | None, conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     started = time.monotonic()
     try:
         result: MipResult | None = None
-        if relax and upper is not None:  # few large accounts per book: the LP is weak
-            bound = lagrangian_bound(data, block, upper, time_limit - LAGRANGIAN_MARGIN)
-            if bound is not None:
-                result = MipResult(status="UNKNOWN", objective=None, bound=bound,
-                                   seconds=round(time.monotonic() - started, 3), owners={},
-                                   solver="lagrangian")
-        if result is None:
-            result = solve_block_mip(data, block, time_limit, relax=relax)
-    except Exception:  # the block goes on without the companion
+        if start is not None:  # the bound arrives first, in case the plan runs late
+            result = solve_counts(data, block, time_limit, start,
+                                  on_bound=lambda first: conn.send((False, first)))
+        else:
+            if relax and upper is not None:  # few large accounts per book: the LP is weak
+                bound = lagrangian_bound(data, block, upper, time_limit - LAGRANGIAN_MARGIN)
+                if bound is not None:
+                    result = MipResult(status="UNKNOWN", objective=None, bound=bound,
+                                       seconds=round(time.monotonic() - started, 3),
+                                       owners={}, solver="lagrangian")
+            if result is None:
+                result = solve_block_mip(data, block, time_limit, relax=relax)
+    except Exception:  # the block goes on without the companion (or its first answer)
         result = None
-    conn.send(result)
+    conn.send((True, result))
     conn.close()
 
 
@@ -92,6 +108,7 @@ class Companion:
     block: Block
     time_limit: float
     upper: float | None = None  # a plan's objective for the block, when there is one
+    start: Plan | None = None  # the block's starting plan: set for the counts model
 
     def __post_init__(self) -> None:
         self.interrupted = False
@@ -106,23 +123,33 @@ class Companion:
         self._process = context.Process(
             target=_child, daemon=True,
             args=(self.data, self.block, self.time_limit, variables > MIP_LIMIT, self.upper,
-                  child_end))
+                  self.start, child_end))
         self._process.start()
         child_end.close()
 
     def _receive(self, timeout: float) -> bool:
-        if not self._received and self._conn.poll(timeout):
+        """Read what the child has sent: (final, result) pairs, a first answer (the counts
+        model's bound) kept until the final one replaces it."""
+        while not self._received and self._conn.poll(timeout):
+            timeout = 0
             try:
-                self._result = self._conn.recv()
-            except EOFError:  # the child ended without an answer
-                self._result = None
-            self._received = True
+                final, result = self._conn.recv()
+            except EOFError:  # the child ended without its final answer
+                self._received = True
+                break
+            if result is not None:
+                self._result = result
+            self._received = final
         return self._received
 
     def proven(self) -> bool:
         """True once HiGHS has proven its plan optimal (or the block infeasible)."""
         return (self._receive(0) and self._result is not None
                 and self._result.status in ("OPTIMAL", "INFEASIBLE"))
+
+    def answer(self) -> MipResult | None:
+        """The final answer if it has arrived, without waiting."""
+        return self._result if self._receive(0) else None
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -150,6 +177,8 @@ class Companion:
 
     def value_of(self, owners: dict[str, str | None]) -> float | None:
         """The block objective of another plan, by the companion's model."""
+        if self.start is not None:  # no assignment model: the checker's count
+            return block_objective(self.data, self.block, owners)
         if self._built is None:
             self._built = build_mip(self.data, self.block)
         return plan_objective(self.data, self._built, owners)[0]

@@ -5,12 +5,15 @@ that it sheds (each shed account is a voluntary move), how much it takes in, and
 deviation from the balance target. Where the taken-in effort comes from is relaxed to
 one pool per block: the accounts that change owner anyway (forced, unowned) plus whatever
 the CSMs shed. Eligibility inside the block, renewal windows, families and locks are left
-out, and the terms that cannot be negative (renewal bunching, specialisation) count as 0,
-so every plan of the block maps to a point of the LP that costs no more: a proven bound.
+out, and specialisation counts as 0, so every plan of the block maps to a point of the LP
+that costs no more: a proven bound.
 
 The moves a CSM makes to shed effort r are at least the piecewise-linear curve through
 (sum of its k largest kept efforts, k), which lies under the true staircase; and at least
-the quick bound's per-CSM count (caps, band top, hard renewal windows). The LP has a few
+the quick bound's per-CSM count (caps, band top, hard renewal windows). Each CSM's moves,
+deviation and renewal bunching also cost at least its book floor (`book_floor.py`), which
+counts whole moves: bench-L's 6,899-account block 1,866.6 -> 1,938.9, its 17,863-account
+block 3,566.9 -> 3,642.8 (the floors also count bunching there). The LP has a few
 variables and about one row per kept account per CSM: GLOP solves bench-L's biggest block
 (526 CSMs) in well under a second.
 """
@@ -22,6 +25,7 @@ from collections.abc import Iterable
 
 from ortools.linear_solver import pywraplp
 
+from allocator.book_floor import book_floor
 from allocator.prepared import Prepared
 from allocator.quick_bound import csm_removals, negative_pair_costs
 
@@ -87,6 +91,7 @@ def flow_bound(data: Prepared, accounts: Iterable[str], csms: Iterable[str]) -> 
             row.SetCoefficient(shed, -1.0 / effort)
             reached += effort
         target = data.balance_target.get(csm_id)
+        own: list[tuple[pywraplp.Variable, float]] = [(moves, move_cost)]
         slack = data.band_slack(csm_id)
         load_low = 0.0 if target is None or slack is None else float(target - slack)
         load_high = float(data.effort_ceiling(csm_id))
@@ -106,6 +111,9 @@ def flow_bound(data: Prepared, accounts: Iterable[str], csms: Iterable[str]) -> 
             below.SetCoefficient(deviation, 1.0)
             below.SetCoefficient(shed, -1.0)
             below.SetCoefficient(taken, 1.0)
+            own.append((deviation, policy.weights.balance / 100))
+        _floor_cut(solver, objective, own, book_floor(data, csm_id, book, move_cost),
+                   policy.weights.renewal_bunching * (not policy.renewal_spread.hard), csm_id)
     # Everything taken in was shed by some CSM or changes owner anyway, at that account's
     # effort under its new owner.
     upper = solver.Constraint(-infinity, supply_high)
@@ -124,3 +132,20 @@ def flow_bound(data: Prepared, accounts: Iterable[str], csms: Iterable[str]) -> 
     return float(move_cost * forced_moves + max(0.0, value)
             + policy.weights.pair_cost * negative_pair_costs(data, accounts))
 
+
+
+def _floor_cut(solver: pywraplp.Solver, objective: pywraplp.Objective,
+               own: list[tuple[pywraplp.Variable, float]], floor: float,
+               bunching_weight: float, csm_id: str) -> None:
+    """The CSM's moves, deviation and bunching (a variable of its own here, 0 elsewhere in
+    the LP) cost at least its book floor (`book_floor.py`)."""
+    if floor <= 0:
+        return
+    terms = list(own)
+    if bunching_weight > 0:
+        bunching = solver.NumVar(0.0, solver.infinity(), f"bunching[{csm_id}]")
+        objective.SetCoefficient(bunching, bunching_weight)
+        terms.append((bunching, bunching_weight))
+    cut = solver.Constraint(floor, solver.infinity())
+    for var, weight in terms:
+        cut.SetCoefficient(var, weight)

@@ -109,13 +109,15 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
             group_size: int = 4, step_limit: float = 0.5,
             stop_when: Callable[[], bool] | None = None, capped: bool = False,
             moves_only: bool = False,
-            on_step: Callable[[LnsStats], None] | None = None) -> LnsStats:
+            on_step: Callable[[LnsStats], None] | None = None,
+            adopt: Callable[[Plan], Plan | None] | None = None) -> LnsStats:
     """Improve `plan` (in place) for `block` until `time_limit` seconds have passed or
     `stop_when()` (asked before each step) is true. `capped`: the block's voluntary moves
     are capped, so a step may not make more voluntary moves than its group has now.
     `moves_only`: minimise moves alone (the fewest-moves pass); groups then always start
     from CSMs holding or missing moved accounts, tied to the CSMs on the other side.
-    `on_step(stats)` is called after every step (progress reports)."""
+    `on_step(stats)` is called after every step (progress reports); `adopt(plan)`, before
+    every step, may return a better plan for the block to go on from (the companion's)."""
     rng = random.Random(seed)
     neighbours = _neighbours(data, block)
     started = time.monotonic()
@@ -126,6 +128,10 @@ def improve(data: Prepared, block: Block, plan: Plan, time_limit: float, seed: i
     while time.monotonic() - started < time_limit:
         if stop_when is not None and stop_when():
             break
+        better = adopt(plan) if adopt is not None else None
+        if better is not None:
+            plan.update(better)
+            failed = dict.fromkeys(block.csms, 0)
         books = _books(plan, block)
         if moves_only:
             ranked = sorted(block.csms, key=lambda c: (-_moved(data, former, plan, books, c), c))

@@ -16,11 +16,11 @@ from ortools.sat.python import cp_model
 from allocator import lns
 from allocator.balanced_start import better_start
 from allocator.band_repair import repair_books
-from allocator.block_objective import block_objective
+from allocator.block_objective import Plan, block_objective
 from allocator.block_summary import BlockResult, block_rows
 from allocator.blocks import Block, find_blocks
 from allocator.checker import TERMS, book_violations, check
-from allocator.companion import MIP_LIMIT, Companion
+from allocator.companion import MIP_LIMIT, Companion, uses_counts
 from allocator.companion import wanted as companion_wanted
 from allocator.cpsat_run import Incumbent, run_cpsat
 from allocator.fewest_moves import FewestMoves, fewest_moves
@@ -88,6 +88,13 @@ MIP_BLOCK_WEIGHT = 1.5
 # Between progress reports from the neighbourhood search: recomputing a block's objective
 # takes 0.12 s on bench-L's 17,863-account block, about 2% of the search at this interval.
 PROGRESS_SECONDS = 5.0
+# The counts model's share of a block's time (`class_model.py`); the neighbourhood search
+# then goes on from its plan when that is better. bench-L, 30 s more of search from the
+# counts plans: 6,899-account block 2,044.2 -> 2,030.2, 17,863-account block 3,727.5 ->
+# 3,697.8.
+COUNTS_SHARE = 0.7
+LEAST_ROOM = 0.05  # a start at its bound keeps LEAST_ROOM ** ROOM_POWER of its share
+ROOM_POWER = 0.25
 FEWEST_SHARE = 0.4  # of a block's time at most, for the fewest-moves pass
 REPAIR_SECONDS = 5.0  # then CP-SAT: it finds plans for tight GAP blocks in under a second
 FULL_MODEL_LIMIT = 250_000  # above this, building and presolving one model takes the budget
@@ -122,11 +129,12 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                  hint_plan: dict[str, str | None] | None, time_limit: float, workers: int,
                  seed: int, force: dict[str, str] | None, log: bool,
                  on_tick: Callable[[float | None, float | None, int], None],
-                 deterministic: bool = False) -> _BlockOutcome:
+                 deterministic: bool = False, floor: float | None = None) -> _BlockOutcome:
     """Solve one block and write its owners into `plan`: CP-SAT (and the neighbourhood
     search), with HiGHS beside it when there is a second thread (`companion.py`).
     With `policy.continuity.fewest_moves`, the fewest-moves pass runs first and its
-    voluntary moves cap the block's plan (`fewest_moves.py`)."""
+    voluntary moves cap the block's plan (`fewest_moves.py`). `floor`: the block's
+    `bound_without_search`, when the caller has it."""
     deadline = time.monotonic() + time_limit
     fewest: FewestMoves | None = None
     if data.instance.policy.continuity.fewest_moves and hint_plan is not None and not force:
@@ -142,9 +150,11 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
     # HiGHS's model has no per-block move cap: it stays out of a capped block.
     upper = None if hint_plan is None else block_objective(data, block, hint_plan)
-    helper = (Companion(data, block, time_limit, upper)
+    counts = hint_plan is not None and uses_counts(data, block, variables)
+    helper = (Companion(data, block, time_limit * (COUNTS_SHARE if counts else 1.0), upper,
+                        start=hint_plan if counts else None)
               if move_cap is None and companion_wanted(variables, workers, deterministic,
-                                                       bool(force), time_limit)
+                                                       bool(force), time_limit, counts)
               else None)
     if helper is not None:
         workers = workers_beside_companion(workers)
@@ -156,7 +166,8 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
             outcome = _search_block(data, block, plan, hint_plan, time_limit, workers, seed,
                                     force, log, on_tick, deterministic,
                                     stop_when=helper.proven if helper is not None else None,
-                                    move_cap=move_cap)
+                                    move_cap=move_cap,
+                                    adopt=_adopter(data, block, helper) if counts else None)
         except BaseException:
             if helper is not None:
                 helper.stop()
@@ -172,10 +183,48 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         outcome.interrupted = outcome.interrupted or helper.interrupted
         outcome = _with_companion(data, block, plan, outcome, mip, helper)
     if outcome.status in ("FEASIBLE", "UNKNOWN"):  # the bound that needs no solver may be higher
-        quick = bound_without_search(data, block)
+        quick = bound_without_search(data, block) if floor is None else floor
         if outcome.bound is None or quick > outcome.bound:
             outcome.bound = quick if outcome.objective is None else min(quick, outcome.objective)
     return outcome
+
+
+def _room_to_improve(data: Prepared, block: Block, start: dict[str, str | None],
+                     floors: dict[int, float], index: int) -> float:
+    """How much of a block's time share it keeps: the fourth root of how far its starting
+    plan lies above the bound that needs no search, relative to the plan (at least
+    `LEAST_ROOM`). Records that bound in `floors`. On bench-L the start of the 17,863-account
+    Scale block is within 5% of that bound and that of the 1,285-account Global block 60%
+    above it; by size alone the first got 121 s of 300 and the second 18 s."""
+    if not any(data.accounts[a].current_csm is not None for a in block.accounts):
+        return 1.0  # a new book: the start is only constructive
+    value = block_objective(data, block, start)
+    floors[index] = bound_without_search(data, block)
+    if value <= 0:
+        return float(LEAST_ROOM ** ROOM_POWER)
+    return float(max(LEAST_ROOM, (value - floors[index]) / value) ** ROOM_POWER)
+
+
+def _adopter(data: Prepared, block: Block,
+             helper: Companion | None) -> Callable[[Plan], Plan | None]:
+    """For the neighbourhood search: the companion's plan, once, when it has arrived and
+    beats the search's."""
+    asked = [False]
+
+    def adopt(current: Plan) -> Plan | None:
+        if asked[0] or helper is None:
+            return None
+        mip = helper.answer()
+        if mip is None:
+            return None
+        asked[0] = True
+        if (mip.objective is not None and mip.owners
+                and mip.objective < block_objective(data, block, current) - 1e-9
+                and _obeys_rules(data, block, mip.owners)):
+            return mip.owners
+        return None
+
+    return adopt
 
 
 def bound_without_search(data: Prepared, block: Block) -> float:
@@ -191,6 +240,9 @@ def workers_beside_companion(workers: int) -> int:
     2 and 6,245 on 1 (60 s); c20200 was proven in 31, 22, 23 and 24 s; on bench-M the
     694-account block went from 247.9 to 199.9 (proven optimum 199.2)."""
     return max(1, min(workers, os.cpu_count() or 1) - 1)
+
+
+_BOUND_BY = {"lagrangian": "lagrangian bound", "highs counts": "counts bound"}
 
 
 def _with_companion(data: Prepared, block: Block, plan: dict[str, str | None],
@@ -213,8 +265,7 @@ def _with_companion(data: Prepared, block: Block, plan: dict[str, str | None],
     # A bound above a plan in hand would be a numerical slip of HiGHS's: not used.
     if mip.bound is not None and (value is None or mip.bound <= value + 1e-6):
         if bound is None or mip.bound > bound + 1e-9:
-            outcome.helped.append("lagrangian bound" if mip.solver == "lagrangian"
-                                  else "bound")
+            outcome.helped.append(_BOUND_BY.get(mip.solver, "bound"))
         bound = mip.bound if bound is None else max(bound, mip.bound)
     if not has_plan or value is None:
         return _BlockOutcome(outcome.status, None, bound, outcome.interrupted,
@@ -251,7 +302,8 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
                   on_tick: Callable[[float | None, float | None, int], None],
                   deterministic: bool = False,
                   stop_when: Callable[[], bool] | None = None,
-                  move_cap: int | None = None) -> _BlockOutcome:
+                  move_cap: int | None = None,
+                  adopt: Callable[[Plan], Plan | None] | None = None) -> _BlockOutcome:
     """CP-SAT on one block; writes its owners into `plan`.
 
     A block too big for one model within its time is first improved by large-neighbourhood
@@ -287,7 +339,8 @@ def _search_block(data: Prepared, block: Block, plan: dict[str, str | None],
             time_limit * share, REPAIR_SECONDS)
         stats = lns.improve(data, block, lns_plan, search_time, seed, stop_when=enough,
                             capped=move_cap is not None,
-                            on_step=_search_progress(data, block, lns_plan, on_tick))
+                            on_step=_search_progress(data, block, lns_plan, on_tick),
+                            adopt=adopt)
         if not whole_model or stats.interrupted:
             # Too big to model whole in the time: the searched plan stands, without a bound.
             ok = _obeys_rules(data, block, lns_plan)
@@ -378,6 +431,10 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
     sizes = [sum(len(data.eligibility.allowed[a]) for a in b.accounts) for b in blocks]
     weight = [math.sqrt(1 + n) * (MIP_BLOCK_WEIGHT if companion_wanted(
         n, workers, deterministic, bool(force)) and n <= MIP_LIMIT else 1.0) for n in sizes]
+    floors: dict[int, float] = {}
+    if hint_plan is not None:
+        for index, block in enumerate(blocks):
+            weight[index] *= _room_to_improve(data, block, hint_plan, floors, index)
     left = sum(weight)
     done_objective = done_bound = offset  # blocks solved so far, for progress reports
     for index, block in enumerate(blocks):
@@ -399,7 +456,8 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
 
         block_started = time.monotonic()
         outcome = _solve_block(data, block, plan, hint_plan, share, workers, seed, force,
-                               log, tick, deterministic=deterministic)
+                               log, tick, deterministic=deterministic,
+                               floor=floors.get(index))
         outcome.seconds = time.monotonic() - block_started
         run.outcomes.append(outcome)
         # Blocks left by the search alone have no solver objective: recomputed from the plan.
