@@ -384,7 +384,8 @@ def markdown(rows: list[Row]) -> str:
         f"- Machine: {machine()}",
         f"- Libraries: {versions()}",
         "- Methods: `cpsat` = `allocator.solve` (CP-SAT per block from a repaired "
-        "greedy/current-owner hint, with the HiGHS companion beside it when workers > 1; "
+        "greedy/current-owner hint, with the HiGHS companion beside it when workers > 1: "
+        "the block's MIP, its LP relaxation, a Lagrangian bound or the counts model; "
         "the row's `solver` in RESULTS.csv says whether HiGHS contributed); "
         "`highs` = the same model solved by HiGHS through `ortools.math_opt`; "
         "`greedy` = each account to the least-loaded eligible CSM with room, in file order "
