@@ -162,6 +162,9 @@ def _csm_rows(data: Prepared, built: ClassModel, keys: list[ClassKey], csm_id: s
     target = data.balance_target.get(csm_id)
     slack = data.band_slack(csm_id)
     low = 0 if target is None or slack is None else target - slack
+    # A band floor above capacity leaves no plan; a row with its ends crossed would be an
+    # invalid model for MathOpt, so the floor is dropped (still a relaxation).
+    low = min(low, ceiling)
     model.row(load, low - held_load, ceiling - held_load)
     if target is not None and policy.weights.balance > 0:
         free = data.balance_tolerance(csm_id)
