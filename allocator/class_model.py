@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from allocator.block_objective import block_objective
 from allocator.blocks import Block
+from allocator.counts_cpsat import solve_with_cpsat
 from allocator.mip_baseline import MipResult, _Affine, _Model, _solve_highs
 from allocator.prepared import UNITS, Prepared
 from allocator.solution import Status
@@ -238,7 +239,8 @@ def solve_counts(data: Prepared, block: Block, time_limit: float,
     """The counts model for a companion: a proven bound from the model with families
     free, and its plan when that splits no family; else a plan from the model with each
     family at its owner in `start`, in the time left (`on_bound` gets the first model's
-    result before that). The plan's objective is recomputed from its owners; a plan that
+    result before that), by HiGHS, or by CP-SAT where HiGHS's first plan was worse than
+    the start. The plan's objective is recomputed from its owners; a plan that
     meets the bound is optimal."""
     if not modelled(data, block):
         return None
@@ -258,10 +260,13 @@ def solve_counts(data: Prepared, block: Block, time_limit: float,
     bound = (None if outcome.bound is None or outcome.status == "INFEASIBLE"
              else outcome.bound / UNITS)
     owners: dict[str, str | None] = {}
+    highs_plans = True  # whether HiGHS's plans are worth waiting for (else CP-SAT's)
     if outcome.values is not None and outcome.status != "INFEASIBLE":
         owners = class_plan(data, block, relaxed, outcome.values)
         if _splits_a_family(data, in_block, owners):
             owners = {}
+        if start is not None and outcome.objective is not None:
+            highs_plans = outcome.objective / UNITS < block_objective(data, block, start)
     left = time_limit - (time.monotonic() - started)
     if not owners and pinned and left > 1.0:
         if on_bound is not None and bound is not None:
@@ -269,10 +274,17 @@ def solve_counts(data: Prepared, block: Block, time_limit: float,
                                seconds=round(time.monotonic() - started, 3), owners={},
                                solver="highs counts"))
         restricted = build_class_model(data, block, pinned, windows)
-        outcome = _solve_highs(restricted.model, restricted.objective,
-                               left * (1 - OVERRUN_SHARE))
-        if outcome.values is not None and outcome.status != "INFEASIBLE":
-            owners = class_plan(data, block, restricted, outcome.values)
+        values = None
+        if highs_plans:
+            outcome = _solve_highs(restricted.model, restricted.objective,
+                                   left * (1 - OVERRUN_SHARE))
+            if outcome.status != "INFEASIBLE":
+                values = outcome.values
+        else:  # HiGHS's first plan was worse than the start (`counts_cpsat.py`)
+            values = solve_with_cpsat(restricted.model, restricted.objective,
+                                      time_limit - (time.monotonic() - started))
+        if values is not None:
+            owners = class_plan(data, block, restricted, values)
     objective = block_objective(data, block, owners) if owners else None
     status: Status = "FEASIBLE" if owners else "UNKNOWN"  # infeasibility is CP-SAT's to prove
     if bound is not None and objective is not None:
@@ -300,4 +312,5 @@ def _bunched(data: Prepared, block: Block, start: dict[str, str | None] | None) 
     counts = Counter((start.get(a), data.window_of(a)) for a in block.accounts)
     return any(owner is not None and n > spread.max_per_window
                for (owner, _), n in counts.items())
+
 
