@@ -5,13 +5,13 @@ renewal window cost the same wherever they go, so a plan only has to say, per CS
 class, how many of its current accounts leave (`shed`) and how many it takes in
 (`taken`); per class, what is taken in is what was shed plus the accounts that change
 owner anyway (forced moves, new accounts). Balance, moves, account caps, the band,
-capacity and renewal bunching are then exact; families, pair costs and the cost/ARR rule
-are left out, and specialisation outside a CSM's verticals counts as 0. Every plan of the
-block therefore maps to a point of this model that costs no more, so HiGHS's dual bound
-on it is a proven bound on the block. bench-L's 6,899-account block has 7,125 pairs of
-(CSM, class) instead of 1.9 million assignment variables: in 40 s HiGHS proves 1,999.0
-(the flow LP with book floors: 1,938.9) and finds a plan of 2,017.7, where the
-neighbourhood search alone ends near 2,100 after 120 s.
+capacity and renewal bunching are then exact; families are left out, and specialisation
+outside a CSM's verticals counts as 0. Every plan of the block therefore maps to a point of
+this model that costs no more, so HiGHS's dual bound on it is a proven bound on the block.
+bench-L's 6,899-account block has 2,902 shed and 10,191 taken-in counts (without renewal
+windows) instead of 1.9 million assignment variables: in 40 s HiGHS proves 1,999.0 (the
+flow LP with book floors: 1,938.9) and finds a plan of 2,017.7, where the neighbourhood
+search alone ends near 2,100 after 120 s.
 
 `class_plan` turns the counts back into owners: each CSM sheds those of its accounts of a
 class that are not in a family first, and each class's pool goes out in id order. Such a
@@ -20,7 +20,7 @@ model in which each family stays with its owner in the starting plan (no longer 
 relaxation: its bound is not used). On bench-L's 6,899-account block that model's plan
 after 45 s is 2,068.5 (families free: 2,056.5 in the model, but reuniting the families it
 split cost 231). The caller checks the plan. Blocks whose efforts or pair costs depend on
-the CSM, or with a cap on moves, are not modelled.
+the CSM, with a cost/ARR floor on a CSM's book, or with a cap on moves, are not modelled.
 """
 
 from __future__ import annotations
