@@ -30,11 +30,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from allocator.block_objective import block_objective
+from allocator.block_objective import block_objective, move_cost
 from allocator.blocks import Block
 from allocator.counts_cpsat import solve_with_cpsat
 from allocator.mip_baseline import MipResult, _Affine, _Model, _solve_highs
 from allocator.prepared import UNITS, Prepared
+from allocator.quick_bound import kept_books
 from allocator.solution import Status
 
 ClassKey = tuple[int, tuple[str, ...], str, str]  # effort, allowed CSMs, segment, window
@@ -69,8 +70,6 @@ def build_class_model(data: Prepared, block: Block, pinned: dict[str, str] | Non
     `pinned` accounts stay with the CSM given (then the model is no longer a relaxation).
     Without `windows`, renewal windows are left out (a relaxation still, 5 times smaller
     on bench-L's Enterprise block)."""
-    policy = data.instance.policy
-    weights = policy.weights
     forced = data.eligibility.forced_move
     in_block = set(block.csms)
     model = _Model()
@@ -106,14 +105,14 @@ def build_class_model(data: Prepared, block: Block, pinned: dict[str, str] | Non
             built.held.setdefault((str(owner), j), []).append(account_id)
         else:
             supply[j] += 1
-    move_cost = weights.moves * round(policy.continuity.cost_per_move * UNITS)
+    per_move = move_cost(data) * UNITS
     flows: dict[int, dict[int, float]] = defaultdict(dict)
     by_csm: dict[str, list[int]] = defaultdict(list)
     for (csm_id, j), accounts in sorted(built.held.items()):
         var = model.var(f"shed[{csm_id},{j}]", 0, len(accounts))
         built.shed[(csm_id, j)] = var
         flows[j][var] = -1.0
-        built.objective.coefs[var] = move_cost
+        built.objective.coefs[var] = per_move
         by_csm[csm_id].append(j)
     for j, key in enumerate(keys):
         for csm_id in key[1]:
@@ -126,9 +125,7 @@ def build_class_model(data: Prepared, block: Block, pinned: dict[str, str] | Non
     for csm_id in block.csms:
         _csm_rows(data, built, keys, csm_id, sorted(set(by_csm[csm_id])), fixed_load[csm_id],
                   fixed_count, fixed_window)
-    forced_moves = sum(1 for a in block.accounts
-                       if a in forced and data.accounts[a].current_csm is not None)
-    built.objective.constant = move_cost * forced_moves
+    built.objective.constant = per_move * kept_books(data, block.accounts)[1]  # forced
     built.allowed = {j: list(key[1]) for j, key in enumerate(keys)}
     return built
 
@@ -235,13 +232,14 @@ OVERRUN_SHARE = 0.1
 
 def solve_counts(data: Prepared, block: Block, time_limit: float,
                  start: dict[str, str | None] | None,
-                 on_bound: Callable[[MipResult], None] | None = None) -> MipResult | None:
+                 on_bound: Callable[[MipResult], None] | None = None,
+                 start_value: float | None = None) -> MipResult | None:
     """The counts model for a companion: a proven bound from the model with families
     free, and its plan when that splits no family; else a plan from the model with each
     family at its owner in `start`, in the time left (`on_bound` gets the first model's
     result before that), by HiGHS, or by CP-SAT where HiGHS's first plan was worse than
-    the start. The plan's objective is recomputed from its owners; a plan that
-    meets the bound is optimal."""
+    the start (`start_value`: its block objective, when the caller has it). The plan's
+    objective is recomputed from its owners; a plan that meets the bound is optimal."""
     if not modelled(data, block):
         return None
     started = time.monotonic()
@@ -266,7 +264,9 @@ def solve_counts(data: Prepared, block: Block, time_limit: float,
         if _splits_a_family(data, in_block, owners):
             owners = {}
         if start is not None and outcome.objective is not None:
-            highs_plans = outcome.objective / UNITS < block_objective(data, block, start)
+            if start_value is None:
+                start_value = block_objective(data, block, start)
+            highs_plans = outcome.objective / UNITS < start_value
     left = time_limit - (time.monotonic() - started)
     if not owners and pinned and left > 1.0:
         if on_bound is not None and bound is not None:

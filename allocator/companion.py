@@ -84,7 +84,8 @@ def _child(data: Prepared, block: Block, time_limit: float, relax: bool,
         result: MipResult | None = None
         if start is not None:  # the bound arrives first, in case the plan runs late
             result = solve_counts(data, block, time_limit, start,
-                                  on_bound=lambda first: conn.send((False, first)))
+                                  on_bound=lambda first: conn.send((False, first)),
+                                  start_value=upper)
         else:
             if relax and upper is not None:  # few large accounts per book: the LP is weak
                 bound = lagrangian_bound(data, block, upper, time_limit - LAGRANGIAN_MARGIN)

@@ -129,12 +129,14 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
                  hint_plan: dict[str, str | None] | None, time_limit: float, workers: int,
                  seed: int, force: dict[str, str] | None, log: bool,
                  on_tick: Callable[[float | None, float | None, int], None],
-                 deterministic: bool = False, floor: float | None = None) -> _BlockOutcome:
+                 deterministic: bool = False,
+                 known: tuple[float, float] | None = None) -> _BlockOutcome:
     """Solve one block and write its owners into `plan`: CP-SAT (and the neighbourhood
     search), with HiGHS beside it when there is a second thread (`companion.py`).
     With `policy.continuity.fewest_moves`, the fewest-moves pass runs first and its
-    voluntary moves cap the block's plan (`fewest_moves.py`). `floor`: the block's
-    `bound_without_search`, when the caller has it."""
+    voluntary moves cap the block's plan (`fewest_moves.py`). `known`: the objective of
+    `hint_plan` on the block and the block's `bound_without_search`, when the caller has
+    them."""
     deadline = time.monotonic() + time_limit
     fewest: FewestMoves | None = None
     if data.instance.policy.continuity.fewest_moves and hint_plan is not None and not force:
@@ -149,7 +151,9 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
     move_cap = None if fewest is None else fewest.voluntary
     variables = sum(len(data.eligibility.allowed[a]) for a in block.accounts)
     # HiGHS's model has no per-block move cap: it stays out of a capped block.
-    upper = None if hint_plan is None else block_objective(data, block, hint_plan)
+    upper = (None if hint_plan is None
+             else known[0] if known is not None and fewest is None
+             else block_objective(data, block, hint_plan))
     counts = hint_plan is not None and uses_counts(data, block, variables)
     helper = (Companion(data, block, time_limit * (COUNTS_SHARE if counts else 1.0), upper,
                         start=hint_plan if counts else None)
@@ -183,26 +187,28 @@ def _solve_block(data: Prepared, block: Block, plan: dict[str, str | None],
         outcome.interrupted = outcome.interrupted or helper.interrupted
         outcome = _with_companion(data, block, plan, outcome, mip, helper)
     if outcome.status in ("FEASIBLE", "UNKNOWN"):  # the bound that needs no solver may be higher
-        quick = bound_without_search(data, block) if floor is None else floor
+        quick = bound_without_search(data, block) if known is None else known[1]
         if outcome.bound is None or quick > outcome.bound:
             outcome.bound = quick if outcome.objective is None else min(quick, outcome.objective)
     return outcome
 
 
 def _room_to_improve(data: Prepared, block: Block, start: dict[str, str | None],
-                     floors: dict[int, float], index: int) -> float:
+                     known: dict[int, tuple[float, float]], index: int) -> float:
     """How much of a block's time share it keeps: the fourth root of how far its starting
     plan lies above the bound that needs no search, relative to the plan (at least
-    `LEAST_ROOM`). Records that bound in `floors`. On bench-L the start of the 17,863-account
-    Scale block is within 5% of that bound and that of the 1,285-account Global block 60%
-    above it; by size alone the first got 121 s of 300 and the second 18 s."""
+    `LEAST_ROOM`). Records the start's objective and that bound in `known`. On bench-L the
+    start of the 17,863-account Scale block is within 5% of that bound and that of the
+    1,285-account Global block 60% above it; by size alone the first got 121 s of 300 and
+    the second 18 s."""
     if not any(data.accounts[a].current_csm is not None for a in block.accounts):
         return 1.0  # a new book: the start is only constructive
     value = block_objective(data, block, start)
-    floors[index] = bound_without_search(data, block)
+    floor = bound_without_search(data, block)
+    known[index] = (value, floor)
     if value <= 0:
         return float(LEAST_ROOM ** ROOM_POWER)
-    return float(max(LEAST_ROOM, (value - floors[index]) / value) ** ROOM_POWER)
+    return float(max(LEAST_ROOM, (value - floor) / value) ** ROOM_POWER)
 
 
 def _adopter(data: Prepared, block: Block,
@@ -431,10 +437,10 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
     sizes = [sum(len(data.eligibility.allowed[a]) for a in b.accounts) for b in blocks]
     weight = [math.sqrt(1 + n) * (MIP_BLOCK_WEIGHT if companion_wanted(
         n, workers, deterministic, bool(force)) and n <= MIP_LIMIT else 1.0) for n in sizes]
-    floors: dict[int, float] = {}
+    known: dict[int, tuple[float, float]] = {}  # start objective and bound per block
     if hint_plan is not None:
         for index, block in enumerate(blocks):
-            weight[index] *= _room_to_improve(data, block, hint_plan, floors, index)
+            weight[index] *= _room_to_improve(data, block, hint_plan, known, index)
     left = sum(weight)
     done_objective = done_bound = offset  # blocks solved so far, for progress reports
     for index, block in enumerate(blocks):
@@ -457,7 +463,7 @@ def solve(instance: Instance, time_limit: float = 60.0, workers: int = 1, seed: 
         block_started = time.monotonic()
         outcome = _solve_block(data, block, plan, hint_plan, share, workers, seed, force,
                                log, tick, deterministic=deterministic,
-                               floor=floors.get(index))
+                               known=known.get(index))
         outcome.seconds = time.monotonic() - block_started
         run.outcomes.append(outcome)
         # Blocks left by the search alone have no solver objective: recomputed from the plan.
