@@ -5,7 +5,7 @@ the named accounts: one CSM leaves (their whole book must move), new accounts ar
 without an owner, and some accounts' ARR crosses the Scale / Enterprise threshold (their
 segment changes, so an owner who does not cover the new segment must hand them on).
 The re-solve is then judged on time and on moves against the fewest moves any plan needs
-(`allocator.quick_bound.leaving_moves`: forced moves plus what caps and the balance band
+(`allocator.bounds.quick.leaving_moves`: forced moves plus what caps and the balance band
 make some CSMs shed).
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from allocator.instance import Instance
-from allocator.loading import instance_from_dict
+from allocator.schema.instance import Instance
+from allocator.io.loading import instance_from_dict
 
 SHARE = 0.05
 THRESHOLD = 150_000.0  # Scale / Enterprise in the generated tiers' policy

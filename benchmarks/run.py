@@ -1,7 +1,7 @@
 """Benchmark runner: a fixed protocol over the generated tiers and the public GAP instances.
 
 Per instance, in a fresh process each (so peak memory is that run's own): CP-SAT through
-`allocator.solve`, and in the same run the baselines — the rules-engine greedy, the current
+`allocator.pipeline.solve`, and in the same run the baselines — the rules-engine greedy, the current
 assignment (where there is one) and the same model solved by HiGHS through OR-Tools. Every
 plan goes through the independent checker. Writes a Markdown table (default
 benchmarks/RESULTS.md) and the raw rows as CSV beside it.
@@ -95,7 +95,7 @@ def tier_path(tier: str) -> Path:
 def ensure_tier(tier: str) -> Path:
     path = tier_path(tier)
     if not path.exists():
-        from allocator.generate import generate_instance, write_instance
+        from allocator.io.generate import generate_instance, write_instance
 
         accounts, csms, seed = TIERS[tier]
         write_instance(generate_instance(accounts, csms, seed, name=f"bench-{tier}"), path)
@@ -103,8 +103,8 @@ def ensure_tier(tier: str) -> Path:
 
 
 def load_case(spec: str) -> Any:
-    from allocator.loading import load_instance
-    from allocator.orlib_gap import read_orlib_gap
+    from allocator.io.loading import load_instance
+    from allocator.io.orlib_gap import read_orlib_gap
 
     kind, _, name = spec.partition(":")
     if kind == "gap":
@@ -136,9 +136,9 @@ def _verdict(report: Any) -> str:
 
 def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) -> Row:
     """One method on one instance; runs inside a fresh process."""
-    from allocator.checker import check
-    from allocator.prepared import Prepared
-    from allocator.solve import effective_date_of, relative_gap
+    from allocator.checker.check import check
+    from allocator.facts.derived import Facts
+    from allocator.pipeline.solve import effective_date_of, relative_gap
 
     started = time.monotonic()
     instance = load_case(spec)
@@ -150,8 +150,8 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from rebalance import changed_book
 
-        from allocator.fewest_moves import with_fewest_moves
-        from allocator.solve import solve as _solve
+        from allocator.pipeline.fewest_moves import with_fewest_moves
+        from allocator.pipeline.solve import solve as _solve
 
         base = _solve(instance, time_limit=REBALANCE_BASE_SECONDS, workers=workers, seed=seed)
         instance, changes = changed_book(instance, base.owners, seed)
@@ -159,7 +159,7 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
         instance = with_fewest_moves(instance)
         started = time.monotonic()  # only the re-solve is timed
     if method == "cpsat":
-        from allocator.solve import Progress, solve
+        from allocator.pipeline.solve import Progress, solve
 
         first: list[float] = []
 
@@ -178,9 +178,9 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
                      "solver": sol.parameters.get("solver"),
                      "load_seconds": round(loaded, 2), **changes}
         if changes and sol.moves is not None:
-            from allocator.quick_bound import leaving_moves
+            from allocator.bounds.quick import leaving_moves
 
-            changed = Prepared(instance, effective)
+            changed = Facts(instance, effective)
             quick = leaving_moves(changed, changed.named_accounts)
             voluntary = int(sol.parameters.get("fewest_voluntary_moves", 0))
             fewest = max(quick, (sol.forced_moves or 0) + voluntary)
@@ -193,11 +193,11 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
                         f"(forced {sol.forced_moves}); every plan needs >= {fewest} "
                         f"(quick move bound {quick})")
     elif method == "highs":
-        from allocator.mip_baseline import solve_mip
-        from allocator.prepared import Prepared as _Prepared
+        from allocator.model.mip import solve_mip
+        from allocator.facts.derived import Facts as _Facts
 
-        data = _Prepared(instance, effective)
-        variables = sum(len(data.eligibility.allowed[a]) for a in data.named_accounts)
+        facts = _Facts(instance, effective)
+        variables = sum(len(facts.eligibility.allowed[a]) for a in facts.named_accounts)
         if variables > HIGHS_MAX_VARIABLES:
             row.status = "SKIPPED"
             row.note = (f"{variables:,} assignment variables: the math_opt model alone "
@@ -214,14 +214,14 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
             row.gap = relative_gap(report.objective, mip.bound)
             row.checker = _verdict(report)
     else:
-        data = Prepared(instance, effective)
+        facts = Facts(instance, effective)
         if method == "greedy":
-            from allocator.greedy import greedy_plan
+            from allocator.search.greedy import greedy_plan
 
-            owners = greedy_plan(data, keep_current=False, most_constrained_first=False)
+            owners = greedy_plan(facts, keep_current=False, most_constrained_first=False)
         else:  # the current assignment, as it stands
             owners = {a.id: a.current_csm for a in instance.accounts}
-        report = check(instance, owners, effective, data=data)
+        report = check(instance, owners, effective, facts=facts)
         row.status = "FEASIBLE" if report.feasible else "BREAKS RULES"
         row.objective = report.objective
         row.checker = _verdict(report)
@@ -383,7 +383,7 @@ def markdown(rows: list[Row]) -> str:
         "",
         f"- Machine: {machine()}",
         f"- Libraries: {versions()}",
-        "- Methods: `cpsat` = `allocator.solve` (CP-SAT per block from a repaired "
+        "- Methods: `cpsat` = `allocator.pipeline.solve` (CP-SAT per block from a repaired "
         "greedy/current-owner hint, with the HiGHS companion beside it when workers > 1: "
         "the block's MIP, its LP relaxation, a Lagrangian bound or the counts model; "
         "the row's `solver` in RESULTS.csv says whether HiGHS contributed); "
@@ -424,7 +424,7 @@ def markdown(rows: list[Row]) -> str:
 
 def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
         methods: list[str], out: Path, command: str, merge: bool = False) -> list[Row]:
-    from allocator.files import write_text_atomic
+    from allocator.io.files import write_text_atomic
 
     protocol = (f"time limit {time_limit:g} s per method per instance, {workers} CP-SAT "
                 f"workers, seed {seed}; each run in a fresh process")

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from allocator.checker import CheckReport, check
-from allocator.instance import Instance
-from allocator.loading import instance_from_dict
-from allocator.result import SolveResult
-from allocator.solve import solve
+from allocator.checker.check import CheckReport, check
+from allocator.schema.instance import Instance
+from allocator.io.loading import instance_from_dict
+from allocator.pipeline.result import SolveResult
+from allocator.pipeline.solve import solve
 
 EFFECTIVE = dt.date(2026, 1, 1)
 RENEWAL = "2026-09-15"

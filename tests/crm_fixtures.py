@@ -21,8 +21,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from allocator.crm_values import salesforce_id
-from allocator.instance import Account, Csm, Instance
+from allocator.crm.values import salesforce_id
+from allocator.schema.instance import Account, Csm, Instance
 
 INDUSTRY = {"software": "Technology", "finance": "Banking", "retail": "Retail",
             "manufacturing": "Manufacturing", "healthcare": "Healthcare",

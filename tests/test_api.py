@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from conftest import EFFECTIVE, check_plan, run
 
-from allocator import InputError, Policy, instance_from_frames
+from allocator import InputError
+from allocator import Policy
+from allocator import instance_from_frames
 
 ASSIGNMENT_COLUMNS = {"account", "account_name", "segment", "csm", "previous_csm", "moved",
                       "forced", "pooled", "effort", "arr", "renewal_window"}

@@ -32,9 +32,9 @@ def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
 
 
 def test_rebalance_changes_five_percent_of_a_solved_book() -> None:
-    from allocator.loading import load_instance
-    from allocator.prepared import Prepared
-    from allocator.solve import solve
+    from allocator.io.loading import load_instance
+    from allocator.facts.derived import Facts
+    from allocator.pipeline.solve import solve
     from benchmarks.rebalance import changed_book
 
     base = load_instance(Path(runner.ensure_tier("S")))
@@ -50,5 +50,5 @@ def test_rebalance_changes_five_percent_of_a_solved_book() -> None:
     owners = {a.id: a.current_csm for a in changed.accounts}
     assert all(owners[a] == plan[a] for a in plan if plan[a] is not None)
     assert changed.policy.effective_date is not None
-    data = Prepared(changed, changed.policy.effective_date)
-    assert data.eligibility.forced_move  # the leaver's book, at least, must move
+    facts = Facts(changed, changed.policy.effective_date)
+    assert facts.eligibility.forced_move  # the leaver's book, at least, must move

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from allocator.blocks import find_blocks
-from allocator.cli import main
-from allocator.loading import load_instance
-from allocator.prepared import Prepared
-from allocator.solve import _pooled_move_offset, solve
+from allocator.facts.blocks import find_blocks
+from allocator.cli.main import main
+from allocator.io.loading import load_instance
+from allocator.facts.derived import Facts
+from allocator.pipeline.solve import _pooled_move_offset, solve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +22,10 @@ def _check_rows_add_up(name: str, time_limit: float) -> list[str]:
     instance = load_instance(ROOT / "instances" / name)
     solution = solve(instance, time_limit=time_limit).solution
     assert solution.objective is not None and solution.bound is not None
-    data = Prepared(instance, solution.effective_date)
+    facts = Facts(instance, solution.effective_date)
     rows = solution.block_summary
-    assert [r.accounts for r in rows] == [b.size for b in find_blocks(data)]
-    offset = _pooled_move_offset(data)
+    assert [r.accounts for r in rows] == [b.size for b in find_blocks(facts)]
+    offset = _pooled_move_offset(facts)
     assert abs(offset + sum(r.objective for r in rows) - solution.objective) < 1e-4
     for row in rows:
         assert row.bound <= row.objective + 1e-9
@@ -59,23 +59,23 @@ def test_cli_shows_and_writes_the_blocks(tmp_path: Path) -> None:
 def test_progress_reports_the_plan_during_the_neighbourhood_search() -> None:
     """The search on bench-M's 1,826-account block reports the block's objective as it
     goes (before, progress went quiet until CP-SAT's first plan of the whole block)."""
-    from allocator import lns
-    from allocator.block_objective import block_objective
-    from allocator.greedy import greedy_plan
+    from allocator.search import neighbourhood as lns
+    from allocator.checker.block_objective import block_objective
+    from allocator.search.greedy import greedy_plan
 
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    block = max(find_blocks(data), key=lambda b: b.size)
-    plan = greedy_plan(data, keep_current=True)
+    facts = Facts(instance, instance.policy.effective_date)
+    block = max(find_blocks(facts), key=lambda b: b.size)
+    plan = greedy_plan(facts, keep_current=True)
     ticks: list[tuple[float | None, float | None, int]] = []
-    search_progress = importlib.import_module("allocator.solve")._search_progress
-    lns.improve(data, block, plan, 2.0, 0,
-                on_step=search_progress(data, block, plan,
+    search_progress = importlib.import_module("allocator.pipeline.solve")._search_progress
+    lns.improve(facts, block, plan, 2.0, 0,
+                on_step=search_progress(facts, block, plan,
                                         lambda *tick: ticks.append(tick), every=0.0))
     assert len(ticks) >= 2
     values = [value for value, _, _ in ticks]
     assert all(b is not None and v is not None and b <= v for v, b, _ in ticks)
     assert all(v is not None for v in values)
-    assert values[-1] == block_objective(data, block, plan)
+    assert values[-1] == block_objective(facts, block, plan)
     assert values[-1] < values[0]  # the search improved the greedy plan

@@ -12,31 +12,31 @@ from conftest import EFFECTIVE
 from hypothesis import HealthCheck, event, given, settings
 from test_property import _instance, instances
 
-from allocator.block_objective import move_cost
-from allocator.blocks import find_blocks
-from allocator.book_floor import book_floor
-from allocator.checker import check
-from allocator.flow_bound import flow_bound
-from allocator.loading import load_instance
-from allocator.prepared import Prepared
-from allocator.quick_bound import kept_books
-from allocator.solve import _pooled_move_offset
+from allocator.checker.block_objective import move_cost
+from allocator.facts.blocks import find_blocks
+from allocator.bounds.book_floor import book_floor
+from allocator.checker.check import check
+from allocator.bounds.flow import flow_bound
+from allocator.io.loading import load_instance
+from allocator.facts.derived import Facts
+from allocator.bounds.quick import kept_books
+from allocator.pipeline.solve import _pooled_move_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _own_share(data: Prepared, csm_id: str, held: list[str],
+def _own_share(facts: Facts, csm_id: str, held: list[str],
                plan: dict[str, str | None]) -> float:
     """The CSM's leavers, balance excess and renewal bunching in `plan` (natural units)."""
-    policy = data.instance.policy
-    book = [a for a in data.named_accounts if plan.get(a) == csm_id]
-    share = move_cost(data) * sum(1 for a in held if plan.get(a) != csm_id)
-    if csm_id in data.balance_target:
-        load = sum(data.effort(a, csm_id) for a in book)
-        share += policy.weights.balance * data.balance_excess(csm_id, load) / 100
+    policy = facts.instance.policy
+    book = [a for a in facts.named_accounts if plan.get(a) == csm_id]
+    share = move_cost(facts) * sum(1 for a in held if plan.get(a) != csm_id)
+    if csm_id in facts.balance_target:
+        load = sum(facts.effort(a, csm_id) for a in book)
+        share += policy.weights.balance * facts.balance_excess(csm_id, load) / 100
     limit = policy.renewal_spread.max_per_window
     if limit is not None and not policy.renewal_spread.hard:
-        windows = Counter(data.window_of(a) for a in book)
+        windows = Counter(facts.window_of(a) for a in book)
         share += policy.weights.renewal_bunching * sum(max(0, n - limit)
                                                        for n in windows.values())
     return share
@@ -47,21 +47,21 @@ def _own_share(data: Prepared, csm_id: str, held: list[str],
 @given(raw=instances())
 def test_book_floor_is_under_every_accepted_plans_share(raw: dict[str, Any]) -> None:
     instance = _instance(raw)
-    data = Prepared(instance, EFFECTIVE)
-    books, _ = kept_books(data, data.named_accounts)
-    floors = {c: book_floor(data, c, books.get(c, []), move_cost(data))
-              for c in data.active_csms}
+    facts = Facts(instance, EFFECTIVE)
+    books, _ = kept_books(facts, facts.named_accounts)
+    floors = {c: book_floor(facts, c, books.get(c, []), move_cost(facts))
+              for c in facts.active_csms}
     event("a floor above 0" if any(f > 0 for f in floors.values()) else "all floors 0")
-    named = data.named_accounts
+    named = facts.named_accounts
     csm_ids = [c.id for c in instance.csms]
     base: dict[str, str | None] = {a.id: None for a in instance.accounts}
     tight = False
     for combo in itertools.product(csm_ids, repeat=len(named)):
         plan = {**base, **dict(zip(named, combo, strict=True))}
-        if check(instance, plan, EFFECTIVE, data=data).violations:
+        if check(instance, plan, EFFECTIVE, facts=facts).violations:
             continue
         for csm_id, floor in floors.items():
-            share = _own_share(data, csm_id, books.get(csm_id, []), plan)
+            share = _own_share(facts, csm_id, books.get(csm_id, []), plan)
             assert floor <= share + 1e-9, (csm_id, floor, share)
             tight = tight or (floor > 0 and abs(floor - share) < 1e-9)
     event("some floor met exactly" if tight else "no floor met")
@@ -72,20 +72,20 @@ def test_floor_counts_whole_moves() -> None:
     would charge 3.97 / 4.5 of a move; the floor charges one whole move (or the excess)."""
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    books, _ = kept_books(data, data.named_accounts)
-    cost = move_cost(data)
+    facts = Facts(instance, instance.policy.effective_date)
+    books, _ = kept_books(facts, facts.named_accounts)
+    cost = move_cost(facts)
     weight = instance.policy.weights.balance
     checked = 0
     for csm_id, held in books.items():
-        if csm_id not in data.balance_target:
+        if csm_id not in facts.balance_target:
             continue
-        efforts = sorted((data.effort(a, csm_id) for a in held), reverse=True)
-        excess = (sum(efforts) - data.balance_target[csm_id]
-                  - data.balance_tolerance(csm_id)) / 100
+        efforts = sorted((facts.effort(a, csm_id) for a in held), reverse=True)
+        excess = (sum(efforts) - facts.balance_target[csm_id]
+                  - facts.balance_tolerance(csm_id)) / 100
         if not efforts or excess <= 0 or efforts[0] / 100 < excess:
             continue
-        floor = book_floor(data, csm_id, held, cost)
+        floor = book_floor(facts, csm_id, held, cost)
         assert floor >= min(cost, weight * excess) - 1e-9
         checked += 1
     assert checked > 0
@@ -96,14 +96,14 @@ def test_floor_cuts_raise_the_flow_bound_on_bench_m() -> None:
     (CP-SAT and HiGHS end at 869.3 after 60 s, the best plan found is 871.7)."""
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    total = floors = _pooled_move_offset(data)
-    for block in find_blocks(data):
-        bound = flow_bound(data, block.accounts, block.csms)
+    facts = Facts(instance, instance.policy.effective_date)
+    total = floors = _pooled_move_offset(facts)
+    for block in find_blocks(facts):
+        bound = flow_bound(facts, block.accounts, block.csms)
         assert bound is not None
         total += bound
-        books, forced = kept_books(data, block.accounts)
-        floors += move_cost(data) * forced + sum(
-            book_floor(data, c, books.get(c, []), move_cost(data)) for c in block.csms)
+        books, forced = kept_books(facts, block.accounts)
+        floors += move_cost(facts) * forced + sum(
+            book_floor(facts, c, books.get(c, []), move_cost(facts)) for c in block.csms)
     assert total >= floors - 1e-6 * total
     assert 830 < total <= 869.3

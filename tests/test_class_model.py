@@ -12,15 +12,15 @@ from conftest import EFFECTIVE
 from hypothesis import HealthCheck, event, given, settings
 from test_property import _instance, brute_force, instances
 
-from allocator.block_objective import block_objective
-from allocator.blocks import find_blocks
-from allocator.checker import book_violations, check
-from allocator.class_model import build_class_model, class_plan, modelled, solve_counts
-from allocator.counts_cpsat import solve_with_cpsat
-from allocator.loading import load_instance
-from allocator.mip_baseline import _solve_highs, highs_available
-from allocator.prepared import Prepared
-from allocator.solve import _pooled_move_offset, solve
+from allocator.checker.block_objective import block_objective
+from allocator.facts.blocks import find_blocks
+from allocator.checker.check import book_violations, check
+from allocator.bounds.counts import build_class_model, class_plan, modelled, solve_counts
+from allocator.bounds.counts_cpsat import solve_with_cpsat
+from allocator.io.loading import load_instance
+from allocator.model.mip import _solve_highs, highs_available
+from allocator.facts.derived import Facts
+from allocator.pipeline.solve import _pooled_move_offset, solve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,16 +32,16 @@ pytestmark = pytest.mark.skipif(not highs_available(), reason="HiGHS not availab
 @given(raw=instances())
 def test_counts_optimum_never_exceeds_the_optimum(raw: dict[str, Any]) -> None:
     instance = _instance(raw)
-    data = Prepared(instance, EFFECTIVE)
-    blocks = find_blocks(data)
-    if not all(modelled(data, b) for b in blocks):
+    facts = Facts(instance, EFFECTIVE)
+    blocks = find_blocks(facts)
+    if not all(modelled(facts, b) for b in blocks):
         event("pair costs or efforts: not modelled")
         return
     best = brute_force(instance)
-    total = _pooled_move_offset(data)
+    total = _pooled_move_offset(facts)
     solved = True
     for block in blocks:
-        built = build_class_model(data, block)
+        built = build_class_model(facts, block)
         outcome = _solve_highs(built.model, built.objective, 10.0)
         if outcome.status == "INFEASIBLE":
             event("counts infeasible")
@@ -52,10 +52,10 @@ def test_counts_optimum_never_exceeds_the_optimum(raw: dict[str, Any]) -> None:
             continue
         total += outcome.objective / 100
         assert outcome.values is not None
-        plan = class_plan(data, block, built, outcome.values)
+        plan = class_plan(facts, block, built, outcome.values)
         # The plan's value is the model's plus what the model leaves out (specialisation
         # as a preference); without families its books obey the per-CSM rules as modelled.
-        assert block_objective(data, block, plan) >= outcome.objective / 100 - 1e-6
+        assert block_objective(facts, block, plan) >= outcome.objective / 100 - 1e-6
     if solved and best is not None:
         event("compared with brute force")
         assert total <= best + 1e-6
@@ -66,14 +66,14 @@ def test_counts_plan_on_bench_m_is_what_the_model_says() -> None:
     the counts plan obeys the rules and its recomputed objective is at least the bound."""
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    block = max(find_blocks(data), key=lambda b: len(b.accounts))
-    start = {a: data.accounts[a].current_csm for a in block.accounts}
-    result = solve_counts(data, block, 20.0, start)
+    facts = Facts(instance, instance.policy.effective_date)
+    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    start = {a: facts.accounts[a].current_csm for a in block.accounts}
+    result = solve_counts(facts, block, 20.0, start)
     assert result is not None and result.bound is not None
     if result.owners:
         assert result.objective is not None
-        assert result.objective == pytest.approx(block_objective(data, block, result.owners))
+        assert result.objective == pytest.approx(block_objective(facts, block, result.owners))
         assert result.bound <= result.objective + 1e-6
 
 
@@ -98,21 +98,21 @@ def test_the_bound_arrives_before_the_plan_and_the_search_adopts_a_better_plan()
     """bench-M's biggest block has families: the counts model's bound is reported first
     (`on_bound`), then the plan with families pinned; the neighbourhood search, offered
     that plan, goes on from it and ends no worse."""
-    from allocator import lns
-    from allocator.greedy import greedy_plan
+    from allocator.search import neighbourhood as lns
+    from allocator.search.greedy import greedy_plan
 
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    block = max(find_blocks(data), key=lambda b: len(b.accounts))
-    start = greedy_plan(data, keep_current=True)
+    facts = Facts(instance, instance.policy.effective_date)
+    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    start = greedy_plan(facts, keep_current=True)
     first: list[float] = []
-    result = solve_counts(data, block, 12.0, start,
+    result = solve_counts(facts, block, 12.0, start,
                           on_bound=lambda r: first.append(r.bound or 0.0))
     assert result is not None and result.objective is not None and result.owners
     assert len(first) == 1 and first[0] <= result.objective + 1e-6
-    assert book_violations(data, result.owners, list(block.accounts), list(block.csms)) == []
-    for members in data.families.values():  # kept together
+    assert book_violations(facts, result.owners, list(block.accounts), list(block.csms)) == []
+    for members in facts.families.values():  # kept together
         if members[0] in result.owners:
             assert len({result.owners[a] for a in members}) == 1
     plan = dict(start)
@@ -122,9 +122,9 @@ def test_the_bound_arrives_before_the_plan_and_the_search_adopts_a_better_plan()
         offered.append(True)
         return result.owners if len(offered) == 1 else None
 
-    lns.improve(data, block, plan, 2.0, seed=0, adopt=adopt)
+    lns.improve(facts, block, plan, 2.0, seed=0, adopt=adopt)
     assert len(offered) > 1
-    assert block_objective(data, block, plan) <= result.objective + 1e-6
+    assert block_objective(facts, block, plan) <= result.objective + 1e-6
 
 
 @settings(max_examples=60, deadline=None,
@@ -134,11 +134,11 @@ def test_cpsat_on_the_counts_model_agrees_with_highs(raw: dict[str, Any]) -> Non
     """The counts model handed to CP-SAT (`counts_cpsat.py`) has the same optimum as under
     HiGHS, on tiny books both prove in a few seconds."""
     instance = _instance(raw)
-    data = Prepared(instance, EFFECTIVE)
-    for block in find_blocks(data):
-        if not modelled(data, block):
+    facts = Facts(instance, EFFECTIVE)
+    for block in find_blocks(facts):
+        if not modelled(facts, block):
             continue
-        built = build_class_model(data, block)
+        built = build_class_model(facts, block)
         outcome = _solve_highs(built.model, built.objective, 10.0)
         values = solve_with_cpsat(built.model, built.objective, 5.0)
         if outcome.status == "INFEASIBLE":

@@ -9,21 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from allocator.blocks import find_blocks
-from allocator.checker import book_violations, check
-from allocator.companion import Companion, wanted
-from allocator.greedy import greedy_plan
-from allocator.loading import load_instance
-from allocator.mip_baseline import (
+from allocator.facts.blocks import find_blocks
+from allocator.checker.check import book_violations, check
+from allocator.pipeline.companion import Companion, wanted
+from allocator.search.greedy import greedy_plan
+from allocator.io.loading import load_instance
+from allocator.model.mip import (
     MipResult,
     build_mip,
     highs_available,
     plan_objective,
     solve_block_mip,
 )
-from allocator.orlib_gap import read_orlib_gap
-from allocator.prepared import Prepared
-from allocator.solve import _BlockOutcome, _pooled_move_offset, _with_companion, solve
+from allocator.io.orlib_gap import read_orlib_gap
+from allocator.facts.derived import Facts
+from allocator.pipeline.solve import _BlockOutcome, _pooled_move_offset, _with_companion, solve
 from tests.test_mip_baseline import multi_rule_instance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,34 +32,34 @@ GAP = ROOT / "instances" / "gap"
 pytestmark = pytest.mark.skipif(not highs_available(), reason="HiGHS not in this OR-Tools")
 
 
-def _example() -> Prepared:
+def _example() -> Facts:
     instance = load_instance(ROOT / "instances" / "example.json")
     assert instance.policy.effective_date is not None
-    return Prepared(instance, instance.policy.effective_date)
+    return Facts(instance, instance.policy.effective_date)
 
 
 def test_block_mips_add_up_to_the_cp_sat_optimum() -> None:
-    data = _example()
-    blocks = find_blocks(data)
+    facts = _example()
+    blocks = find_blocks(facts)
     assert len(blocks) > 1
-    total = _pooled_move_offset(data)
-    owners: dict[str, str | None] = {a.id: None for a in data.instance.accounts}
+    total = _pooled_move_offset(facts)
+    owners: dict[str, str | None] = {a.id: None for a in facts.instance.accounts}
     for block in blocks:
-        result = solve_block_mip(data, block, time_limit=20)
+        result = solve_block_mip(facts, block, time_limit=20)
         assert result.status == "OPTIMAL"
         assert result.objective is not None and result.bound is not None
         assert result.bound <= result.objective + 1e-9
-        assert book_violations(data, result.owners, list(block.accounts),
+        assert book_violations(facts, result.owners, list(block.accounts),
                                list(block.csms)) == []
-        relaxed = solve_block_mip(data, block, time_limit=20, relax=True)
+        relaxed = solve_block_mip(facts, block, time_limit=20, relax=True)
         assert relaxed.owners == {} and relaxed.bound is not None
         assert relaxed.bound <= result.objective + 1e-9  # the LP never cuts off the optimum
         total += result.objective
         owners.update({a: result.owners[a] for a in block.accounts})
-    cp = solve(data.instance, time_limit=30, workers=1)
+    cp = solve(facts.instance, time_limit=30, workers=1)
     assert cp.status == "OPTIMAL" and cp.objective is not None
     assert total == pytest.approx(cp.objective, abs=1e-6)
-    report = check(data.instance, owners, data.effective_date)
+    report = check(facts.instance, owners, facts.effective_date)
     assert report.violations == []
     assert report.objective == pytest.approx(total, abs=1e-6)
 
@@ -67,10 +67,10 @@ def test_block_mips_add_up_to_the_cp_sat_optimum() -> None:
 def test_plan_objective_is_the_checkers() -> None:
     instance = multi_rule_instance()
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
-    owners = greedy_plan(data, keep_current=False)
-    value, terms = plan_objective(data, build_mip(data), owners)
-    report = check(instance, owners, data.effective_date)
+    facts = Facts(instance, instance.policy.effective_date)
+    owners = greedy_plan(facts, keep_current=False)
+    value, terms = plan_objective(facts, build_mip(facts), owners)
+    report = check(instance, owners, facts.effective_date)
     assert value == pytest.approx(report.objective, abs=1e-9)
     assert terms == pytest.approx(report.terms)
 
@@ -85,9 +85,9 @@ def test_companion_only_with_a_spare_thread_and_not_when_reproducible() -> None:
 
 def test_companion_stops_when_asked() -> None:
     instance = read_orlib_gap(GAP / "chu1997" / "d20200")
-    data = Prepared(instance, instance.policy.effective_date or dt.date(2026, 1, 1))
-    block = find_blocks(data)[0]
-    helper = Companion(data, block, time_limit=120)
+    facts = Facts(instance, instance.policy.effective_date or dt.date(2026, 1, 1))
+    block = find_blocks(facts)[0]
+    helper = Companion(facts, block, time_limit=120)
     time.sleep(2)
     started = time.monotonic()
     result = helper.result(stop=True)
@@ -107,12 +107,12 @@ class _Helper:
 
 def _merge_case(outcome: _BlockOutcome, mip: MipResult,
                 value: float | None = None) -> tuple[_BlockOutcome, dict[str, str | None]]:
-    data = _example()
-    block = find_blocks(data)[0]
-    plan = greedy_plan(data)
-    solved = solve_block_mip(data, block, time_limit=20)
+    facts = _example()
+    block = find_blocks(facts)[0]
+    plan = greedy_plan(facts)
+    solved = solve_block_mip(facts, block, time_limit=20)
     mip.owners = mip.owners or solved.owners
-    merged = _with_companion(data, block, plan, outcome, mip, _Helper(value))  # type: ignore[arg-type]
+    merged = _with_companion(facts, block, plan, outcome, mip, _Helper(value))  # type: ignore[arg-type]
     return merged, plan
 
 

@@ -10,15 +10,15 @@ import pytest
 from click.testing import CliRunner
 from crm_fixtures import PRESETS, Export, build_export, write_export, write_policy
 
-from allocator.cli import main
-from allocator.crm_export import handoff, handoff_counts, plan_moves
-from allocator.crm_keys import keys_path
-from allocator.generate import generate_instance
-from allocator.instance import Instance
-from allocator.loading import load_instance
-from allocator.plan_diff import diff_plans
-from allocator.solution import Solution
-from allocator.solve import solve
+from allocator.cli.main import main
+from allocator.crm.export import handoff, handoff_counts, plan_moves
+from allocator.crm.keys import keys_path
+from allocator.io.generate import generate_instance
+from allocator.schema.instance import Instance
+from allocator.io.loading import load_instance
+from allocator.analysis.diff import diff_plans
+from allocator.schema.solution import Solution
+from allocator.pipeline.solve import solve
 
 SHAPES = {
     "salesforce": ["Id", "OwnerId"],

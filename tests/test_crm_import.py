@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 from crm_fixtures import PRESETS, build_export, write_export, write_policy, write_rows
 
-from allocator.cli import main
-from allocator.crm_import import ImportOptions, import_accounts, import_files, import_frames
-from allocator.crm_keys import keys_path, read_keys
-from allocator.crm_values import parse_amount, parse_date, salesforce_id
-from allocator.generate import generate_instance
-from allocator.instance import Instance
-from allocator.loading import load_instance
-from allocator.validation import InputError
+from allocator.cli.main import main
+from allocator.crm.importer import ImportOptions, import_accounts, import_files, import_frames
+from allocator.crm.keys import keys_path, read_keys
+from allocator.crm.values import parse_amount, parse_date, salesforce_id
+from allocator.io.generate import generate_instance
+from allocator.schema.instance import Instance
+from allocator.io.loading import load_instance
+from allocator.schema.errors import InputError
 
 GAP = Path(__file__).resolve().parent.parent / "instances" / "gap"
 
@@ -35,7 +35,7 @@ def policy_file(generated: Instance, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _options(policy_file: Path, **extra: Any) -> ImportOptions:
-    from allocator.crm_import import read_policy
+    from allocator.crm.importer import read_policy
 
     return ImportOptions(policy=read_policy(policy_file), **extra)
 

@@ -7,13 +7,13 @@ import random
 
 import pytest
 
-from allocator.instance import Instance
-from allocator.loading import instance_from_dict
-from allocator.solve import solve
+from allocator.schema.instance import Instance
+from allocator.io.loading import instance_from_dict
+from allocator.pipeline.solve import solve
 
 
 def _seeded_instance(accounts: int, csms: int, seed: int) -> Instance:
-    """A fallback ~60-account instance from a seeded random (if allocator.generate is gone)."""
+    """A fallback ~60-account instance from a seeded random (if allocator.io.generate is gone)."""
     rng = random.Random(seed)
     csm_records = [{"id": f"C{i}", "segments": ["Scale", "Enterprise"],
                     "capacity": rng.choice([20, 30, 40])} for i in range(csms)]
@@ -34,7 +34,7 @@ def _seeded_instance(accounts: int, csms: int, seed: int) -> Instance:
 
 def _instance(seed: int) -> Instance:
     try:
-        from allocator.generate import generate_instance
+        from allocator.io.generate import generate_instance
     except ImportError:
         return _seeded_instance(60, 8, seed)
     return generate_instance(60, 8, seed=seed)
@@ -89,7 +89,7 @@ def test_workers_agree_on_the_optimum(instance: Instance):
 
 
 def test_generated_instance_is_reproducible():
-    generate = pytest.importorskip("allocator.generate")
+    generate = pytest.importorskip("allocator.io.generate")
     a = generate.generate_instance(60, 8, seed=0)
     b = generate.generate_instance(60, 8, seed=0)
     assert a == b

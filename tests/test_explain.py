@@ -14,26 +14,26 @@ import pytest
 from click.testing import CliRunner
 from conftest import EFFECTIVE, account, csm, make_instance, raw_instance, run
 
-from allocator.capacity_check import capacity_check
-from allocator.cli import main
-from allocator.core_search import infeasibility_cores
-from allocator.explain import diagnose, explain_infeasibility
-from allocator.instance import Instance
-from allocator.loading import load_instance
-from allocator.prepared import Prepared
+from allocator.explain.capacity_check import capacity_check
+from allocator.cli.main import main
+from allocator.explain.core_search import infeasibility_cores
+from allocator.explain.diagnose import diagnose, explain_infeasibility
+from allocator.schema.instance import Instance
+from allocator.io.loading import load_instance
+from allocator.facts.derived import Facts
 
 NO_STRATEGIC: dict[str, Any] = {"strategic_segment": None}
 
 
 def core_text(instance: Instance, force: dict[str, str] | None = None) -> list[str]:
     """The core path alone (no pre-check): every core's lines, all cores minimal."""
-    from allocator.explain import core_lines
+    from allocator.explain.diagnose import core_lines
 
-    data = Prepared(instance, EFFECTIVE)
-    verdict, cores = infeasibility_cores(data, time_limit=10, force=force)
+    facts = Facts(instance, EFFECTIVE)
+    verdict, cores = infeasibility_cores(facts, time_limit=10, force=force)
     assert verdict == "INFEASIBLE"
     assert all(core.minimal for core in cores)
-    return [line for core in cores for line in core_lines(data, core, force)]
+    return [line for core in cores for line in core_lines(facts, core, force)]
 
 
 def joined(lines: list[str]) -> str:
@@ -140,7 +140,7 @@ def test_effort_pool_with_ramping_csm() -> None:
 # --- conflicts only the core can see --------------------------------------------------------
 def test_indivisible_efforts_need_the_core() -> None:
     instance = make_instance([account(f"A{i}", effort=6) for i in range(3)], ["C1", "C2"])
-    assert capacity_check(Prepared(instance, EFFECTIVE)) == []  # 18 <= 20, 6 <= 10
+    assert capacity_check(Facts(instance, EFFECTIVE)) == []  # 18 <= 20, 6 <= 10
     diagnosis = diagnose(instance, EFFECTIVE, time_limit=10)
     assert diagnosis.status == "INFEASIBLE" and diagnosis.source == "core"
     assert diagnosis.lines[:2] == ["effort_capacity: C1 can carry at most 10.00 effort "
@@ -225,10 +225,10 @@ def test_feasible_instance_has_no_explanation() -> None:
 
 def test_precheck_is_fast_on_bench_m() -> None:
     instance = load_instance("instances/bench-M.json")
-    data = Prepared(instance, EFFECTIVE)
-    data.balance_target  # noqa: B018  (derived once, as solve() would have)
+    facts = Facts(instance, EFFECTIVE)
+    facts.balance_target  # noqa: B018  (derived once, as solve() would have)
     started = time.perf_counter()
-    assert capacity_check(data) == []
+    assert capacity_check(facts) == []
     assert time.perf_counter() - started < 1.0
 
 

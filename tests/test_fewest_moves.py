@@ -13,30 +13,30 @@ from conftest import EFFECTIVE
 from hypothesis import HealthCheck, given, settings
 from test_property import _instance, instances
 
-from allocator import lns
-from allocator.band_repair import repair_books
-from allocator.blocks import find_blocks
-from allocator.checker import book_violations, check
-from allocator.cli import main
-from allocator.fewest_moves import fewest_moves, with_fewest_moves
-from allocator.generate import generate_instance
-from allocator.greedy import greedy_plan
-from allocator.instance import Instance
-from allocator.prepared import Prepared
-from allocator.quick_bound import voluntary_moves
-from allocator.solve import solve
+from allocator.search import neighbourhood as lns
+from allocator.search.repair import repair_books
+from allocator.facts.blocks import find_blocks
+from allocator.checker.check import book_violations, check
+from allocator.cli.main import main
+from allocator.pipeline.fewest_moves import fewest_moves, with_fewest_moves
+from allocator.io.generate import generate_instance
+from allocator.search.greedy import greedy_plan
+from allocator.schema.instance import Instance
+from allocator.facts.derived import Facts
+from allocator.bounds.quick import voluntary_moves
+from allocator.pipeline.solve import solve
 
 
 def lexicographic_best(instance: Instance) -> tuple[int, float] | None:
     """(fewest voluntary moves, best objective among plans making that many) over every
     plan the checker accepts, by enumeration."""
-    data = Prepared(instance, EFFECTIVE)
-    named = data.named_accounts
+    facts = Facts(instance, EFFECTIVE)
+    named = facts.named_accounts
     base: dict[str, str | None] = {a.id: None for a in instance.accounts}
     best: tuple[int, float] | None = None
     for combo in itertools.product([c.id for c in instance.csms], repeat=len(named)):
         owners = {**base, **dict(zip(named, combo, strict=True))}
-        report = check(instance, owners, EFFECTIVE, data=data)
+        report = check(instance, owners, EFFECTIVE, facts=facts)
         if report.violations:
             continue
         key = (report.moves - report.forced_moves, report.objective)
@@ -101,32 +101,32 @@ def test_a_leaver_moves_only_their_accounts_where_the_weighted_plan_moves_more()
 
 def test_the_pass_never_returns_more_moves_than_the_constructed_plan() -> None:
     instance = with_fewest_moves(generate_instance(300, 12, seed=9, name="messy"))
-    data = Prepared(instance, EFFECTIVE)
-    hint = greedy_plan(data, keep_current=True)
-    repair_books(data, hint)
-    for block in find_blocks(data):
-        found = fewest_moves(data, block, hint, 2.0, 1, 0)
+    facts = Facts(instance, EFFECTIVE)
+    hint = greedy_plan(facts, keep_current=True)
+    repair_books(facts, hint)
+    for block in find_blocks(facts):
+        found = fewest_moves(facts, block, hint, 2.0, 1, 0)
         if found is None:
             continue
-        assert not book_violations(data, found.plan, list(block.accounts), list(block.csms))
+        assert not book_violations(facts, found.plan, list(block.accounts), list(block.csms))
         assert found.fewest <= found.voluntary
-        assert found.voluntary == voluntary_moves(data, block.accounts, found.plan)
-        if not book_violations(data, hint, list(block.accounts), list(block.csms)):
-            assert found.voluntary <= voluntary_moves(data, block.accounts, hint)
+        assert found.voluntary == voluntary_moves(facts, block.accounts, found.plan)
+        if not book_violations(facts, hint, list(block.accounts), list(block.csms)):
+            assert found.voluntary <= voluntary_moves(facts, block.accounts, hint)
 
 
 def test_a_capped_neighbourhood_search_never_adds_voluntary_moves() -> None:
     instance = generate_instance(300, 12, seed=9, name="messy")
-    data = Prepared(instance, EFFECTIVE)
-    plan = greedy_plan(data, keep_current=True)
-    repair_books(data, plan)
-    block = max(find_blocks(data), key=lambda b: len(b.accounts))
-    before = voluntary_moves(data, block.accounts, plan)
-    objective_before = check(instance, plan, EFFECTIVE, data=data).objective
-    stats = lns.improve(data, block, plan, 2.0, seed=1, capped=True)
+    facts = Facts(instance, EFFECTIVE)
+    plan = greedy_plan(facts, keep_current=True)
+    repair_books(facts, plan)
+    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    before = voluntary_moves(facts, block.accounts, plan)
+    objective_before = check(instance, plan, EFFECTIVE, facts=facts).objective
+    stats = lns.improve(facts, block, plan, 2.0, seed=1, capped=True)
     assert stats.steps > 0
-    assert voluntary_moves(data, block.accounts, plan) <= before
-    assert check(instance, plan, EFFECTIVE, data=data).objective <= objective_before + 1e-6
+    assert voluntary_moves(facts, block.accounts, plan) <= before
+    assert check(instance, plan, EFFECTIVE, facts=facts).objective <= objective_before + 1e-6
 
 
 def test_cli_fewest_moves_flag(tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_cli_fewest_moves_flag(tmp_path: Path) -> None:
 
 
 def test_in_fewest_moves_mode_fewer_moves_beat_a_lower_objective(tmp_path: Path) -> None:
-    from allocator.files import existing_better
+    from allocator.io.files import existing_better
 
     solved = solve(with_fewest_moves(_changed_book()), time_limit=10, workers=1).solution
     assert solved.moves is not None and solved.objective is not None
@@ -161,7 +161,7 @@ def test_in_fewest_moves_mode_fewer_moves_beat_a_lower_objective(tmp_path: Path)
 def test_fewest_moves_counts_moves_even_when_they_cost_nothing() -> None:
     """Found by the property test: with cost_per_move 0 the moves term is 0, and the pass
     once took any plan as having the fewest moves. A4 can stay with C0 (210 of 400)."""
-    from allocator.loading import instance_from_dict
+    from allocator.io.loading import instance_from_dict
 
     def account(index: int, **extra: Any) -> dict[str, Any]:
         return {"id": f"A{index}", "arr": 20000, "renewal_date": "2025-01-01",

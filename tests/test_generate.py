@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from allocator.generate import EFFECTIVE_DATE, generate_instance, instance_json, write_instance
-from allocator.instance import Instance
-from allocator.loading import instance_from_dict, load_instance
-from allocator.prepared import Prepared
-from allocator.segmentation import segment_accounts
-from allocator.solve import solve
+from allocator.io.generate import EFFECTIVE_DATE, generate_instance, instance_json, write_instance
+from allocator.schema.instance import Instance
+from allocator.io.loading import instance_from_dict, load_instance
+from allocator.facts.derived import Facts
+from allocator.facts.segmentation import segment_accounts
+from allocator.pipeline.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,12 +109,12 @@ def test_staff_leavers_hires_specialists_and_uneven_books() -> None:
     assert all(c.regions == [] for c in specialists)
     assert {s for c in instance.csms for s in c.segments} == {"Global", "Enterprise", "Scale"}
 
-    data = Prepared(instance, EFFECTIVE_DATE)
+    facts = Facts(instance, EFFECTIVE_DATE)
     load: Counter[str] = Counter()
     for a in instance.accounts:
         if a.current_csm is not None:
-            load[a.current_csm] += data.default_effort(a.id)
-    used = [load[c.id] / data.capacity(c.id) for c in instance.csms
+            load[a.current_csm] += facts.default_effort(a.id)
+    used = [load[c.id] / facts.capacity(c.id) for c in instance.csms
             if not c.leaving and c.ramp == 1]
     assert max(used) > 1.5 * min(used)  # a year of churn leaves books uneven
 

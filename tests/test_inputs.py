@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import account, csm, raw_instance
 
-from allocator.cli import main
-from allocator.solution import Solution
+from allocator.cli.main import main
+from allocator.schema.solution import Solution
 
 GOOD = raw_instance(["A1", account("A2", parent_id="A1"), "A3"], ["C1", "C2"])
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _solve_and_interrupt(instance: Path, out: Path, after: float, workers: int = 1,
                          wait: float = 120, extra: tuple[str, ...] = ()) -> tuple[int, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from allocator.cli import main; main()", "solve",
+        [sys.executable, "-c", "from allocator.cli.main import main; main()", "solve",
          str(instance), "--out", str(out), "--time-limit", "120", "--workers", str(workers),
          *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -78,8 +78,8 @@ def test_ctrl_c_in_fewest_moves_mode(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_the_highs_companion_too(tmp_path: Path) -> None:
-    from allocator.mip_baseline import highs_available
-    from allocator.orlib_gap import read_orlib_gap
+    from allocator.model.mip import highs_available
+    from allocator.io.orlib_gap import read_orlib_gap
 
     if not highs_available():
         return

@@ -10,14 +10,14 @@ from conftest import EFFECTIVE
 from hypothesis import HealthCheck, event, given, settings
 from test_property import _instance, brute_force, instances
 
-from allocator.blocks import find_blocks
-from allocator.cpsat_run import run_cpsat
-from allocator.flow_bound import flow_bound
-from allocator.lagrangian_bound import lagrangian_bound
-from allocator.loading import load_instance
-from allocator.model import build_model
-from allocator.prepared import Prepared
-from allocator.solve import _pooled_move_offset
+from allocator.facts.blocks import find_blocks
+from allocator.model.run import run_cpsat
+from allocator.bounds.flow import flow_bound
+from allocator.bounds.lagrangian import lagrangian_bound
+from allocator.io.loading import load_instance
+from allocator.model.context import build_model
+from allocator.facts.derived import Facts
+from allocator.pipeline.solve import _pooled_move_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,10 +30,10 @@ def test_lagrangian_bound_never_exceeds_the_optimum(raw: dict[str, Any]) -> None
     best = brute_force(instance)
     if best is None:
         return
-    data = Prepared(instance, EFFECTIVE)
-    total = _pooled_move_offset(data)
-    for block in find_blocks(data):
-        bound = lagrangian_bound(data, block, upper=best + 5.0, time_limit=0.3)
+    facts = Facts(instance, EFFECTIVE)
+    total = _pooled_move_offset(facts)
+    for block in find_blocks(facts):
+        bound = lagrangian_bound(facts, block, upper=best + 5.0, time_limit=0.3)
         if bound is not None:
             event("bounded")
             total += bound
@@ -47,17 +47,17 @@ def test_lagrangian_bound_beats_the_lp_on_global_blocks() -> None:
 
     instance = load_instance(ROOT / "instances" / "bench-M.json")
     assert instance.policy.effective_date is not None
-    data = Prepared(instance, instance.policy.effective_date)
+    facts = Facts(instance, instance.policy.effective_date)
     checked = 0
-    for block in find_blocks(data):
-        if {data.segment_of[a] for a in block.accounts} != {"Global"} or block.size > 60:
+    for block in find_blocks(facts):
+        if {facts.segment_of[a] for a in block.accounts} != {"Global"} or block.size > 60:
             continue
-        built = build_model(data, block=block)
+        built = build_model(facts, block=block)
         run = run_cpsat(built.ctx.model, 60.0, 8, 0)
         assert run.solver is not None and run.status == cp_model.OPTIMAL
         optimum = built.objective_value(run.solver.objective_value)
-        bound = lagrangian_bound(data, block, upper=optimum, time_limit=3.0)
-        flow = flow_bound(data, block.accounts, block.csms)
+        bound = lagrangian_bound(facts, block, upper=optimum, time_limit=3.0)
+        flow = flow_bound(facts, block.accounts, block.csms)
         assert bound is not None and flow is not None
         assert flow < bound <= optimum + 1e-6
         assert bound >= 0.9 * optimum

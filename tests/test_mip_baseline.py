@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator.checker import check
-from allocator.instance import (
+from allocator.checker.check import check
+from allocator.schema.instance import (
     Account,
     Balance,
     Continuity,
@@ -22,9 +22,9 @@ from allocator.instance import (
     Segment,
     Specialization,
 )
-from allocator.mip_baseline import highs_available, solve_mip
-from allocator.orlib_gap import read_orlib_gap
-from allocator.solve import solve
+from allocator.model.mip import highs_available, solve_mip
+from allocator.io.orlib_gap import read_orlib_gap
+from allocator.pipeline.solve import solve
 
 GAP = Path(__file__).resolve().parent.parent / "instances" / "gap"
 DAY = dt.date(2026, 1, 1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from conftest import account, check_plan, csm, make_instance, run
 
-from allocator.instance import Instance
-from allocator.result import SolveResult
+from allocator.schema.instance import Instance
+from allocator.pipeline.result import SolveResult
 
 ZERO_TERMS = {"balance": 0.0, "moves": 0.0, "renewal_bunching": 0.0, "pair_cost": 0.0,
               "specialization": 0.0}
@@ -266,7 +266,7 @@ def test_fractional_weights_and_costs():
 def test_duplicate_pairs_are_rejected():
     # Two records for (A1, C1) would leave the pair's cost ambiguous (model and checker once
     # disagreed: one kept the last cost, the other summed them).
-    from allocator.validation import InputError
+    from allocator.schema.errors import InputError
 
     with pytest.raises(InputError) as info:
         make_instance(["A1"], ["C1", "C2"], pairs=[

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from allocator.checker import check
-from allocator.orlib_gap import EFFECTIVE_DATE, read_orlib_gap
-from allocator.solve import solve
-from allocator.validation import InputError
+from allocator.checker.check import check
+from allocator.io.orlib_gap import EFFECTIVE_DATE, read_orlib_gap
+from allocator.pipeline.solve import solve
+from allocator.schema.errors import InputError
 
 GAP = Path(__file__).resolve().parent.parent / "instances" / "gap"
 
@@ -73,7 +73,7 @@ def test_missing_file_raises_input_error(tmp_path: Path) -> None:
 
 
 def test_non_integer_token_names_its_line() -> None:
-    from allocator.orlib_gap import parse_orlib_gap
+    from allocator.io.orlib_gap import parse_orlib_gap
 
     with pytest.raises(InputError) as caught:
         parse_orlib_gap("1 1\n7\nseven\n3\n", source="inline")

@@ -16,11 +16,11 @@ from conftest import EFFECTIVE, raw_instance, run
 from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
-from allocator.checker import check
-from allocator.instance import Instance
-from allocator.loading import instance_from_dict
-from allocator.prepared import Prepared
-from allocator.validation import InputError
+from allocator.checker.check import check
+from allocator.schema.instance import Instance
+from allocator.io.loading import instance_from_dict
+from allocator.facts.derived import Facts
+from allocator.schema.errors import InputError
 
 MAX_PLANS = 4096
 SEGMENTS = ["Global", "Enterprise", "Scale"]
@@ -120,8 +120,8 @@ def brute_force(instance: Instance, force: dict[str, str] | None = None) -> floa
     With `force`, only plans giving each forced account its forced CSM count (a forced
     pooled account can have no such plan, as pooled accounts have no owner).
     """
-    data = Prepared(instance, EFFECTIVE)
-    named = data.named_accounts
+    facts = Facts(instance, EFFECTIVE)
+    named = facts.named_accounts
     csm_ids = [c.id for c in instance.csms]
     base: dict[str, str | None] = {a.id: None for a in instance.accounts}
     best: float | None = None
@@ -129,7 +129,7 @@ def brute_force(instance: Instance, force: dict[str, str] | None = None) -> floa
         owners = {**base, **dict(zip(named, combo, strict=True))}
         if force and any(owners[a] != c for a, c in force.items()):
             continue
-        report = check(instance, owners, EFFECTIVE, data=data)
+        report = check(instance, owners, EFFECTIVE, facts=facts)
         if report.violations:
             continue
         if best is None or report.objective < best:
@@ -139,8 +139,8 @@ def brute_force(instance: Instance, force: dict[str, str] | None = None) -> floa
 
 def assert_agrees(instance: Instance, force: dict[str, str] | None = None) -> str:
     """Solve (with `force`) and compare with the brute force; returns the status."""
-    data = Prepared(instance, EFFECTIVE)
-    assert len(data.csms) ** len(data.named_accounts) <= MAX_PLANS
+    facts = Facts(instance, EFFECTIVE)
+    assert len(facts.csms) ** len(facts.named_accounts) <= MAX_PLANS
     result = run(instance, force=force, time_limit=5, workers=1)
     solution = result.solution
     best = brute_force(instance, force)
@@ -182,7 +182,7 @@ def test_solver_agrees_with_brute_force(raw: dict[str, Any]):
     instance = _instance(raw)
     status = assert_agrees(instance)
     event(f"status {status}")
-    event(f"{len(Prepared(instance, EFFECTIVE).named_accounts)} named accounts")
+    event(f"{len(Facts(instance, EFFECTIVE).named_accounts)} named accounts")
 
 
 @settings(max_examples=25, deadline=None,
@@ -195,7 +195,7 @@ def test_forced_solve_agrees_with_brute_force(raw: dict[str, Any], data: st.Data
     ignores such a force instead of reporting INFEASIBLE.
     """
     instance = _instance(raw)
-    named = Prepared(instance, EFFECTIVE).named_accounts
+    named = Facts(instance, EFFECTIVE).named_accounts
     if not named:
         reject()
     account_id = data.draw(st.sampled_from(named))

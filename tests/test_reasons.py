@@ -9,15 +9,15 @@ import pytest
 from click.testing import CliRunner
 from conftest import account, csm, make_instance, run
 
-from allocator.checker import check
-from allocator.cli import main
-from allocator.generate import generate_instance
-from allocator.instance import Instance
-from allocator.loading import load_instance
-from allocator.prepared import Prepared
-from allocator.reasons import CATEGORIES, PlanView, move_reasons
-from allocator.result import SolveResult
-from allocator.solve import solve
+from allocator.checker.check import check
+from allocator.cli.main import main
+from allocator.io.generate import generate_instance
+from allocator.schema.instance import Instance
+from allocator.io.loading import load_instance
+from allocator.facts.derived import Facts
+from allocator.analysis.reasons import CATEGORIES, PlanView, move_reasons
+from allocator.pipeline.result import SolveResult
+from allocator.pipeline.solve import solve
 
 NO_BALANCE: dict[str, Any] = {"weights": {"balance": 0}}
 
@@ -59,16 +59,16 @@ def test_local_evaluation_matches_the_checker(example: tuple[Instance, SolveResu
     """Undoing each voluntary move locally gives the checker's verdict on the whole plan."""
     instance, result = example
     solution = result.solution
-    data = Prepared(instance, solution.effective_date)
+    facts = Facts(instance, solution.effective_date)
     owners = solution.owners()
-    view = PlanView(data, owners)
-    base = check(instance, owners, solution.effective_date, data=data)
-    for a, reason in move_reasons(instance, solution, data).items():
+    view = PlanView(facts, owners)
+    base = check(instance, owners, solution.effective_date, facts=facts)
+    for a, reason in move_reasons(instance, solution, facts).items():
         if reason.forced or reason.previous_csm is None:
             continue
         local = view.revert([a])
         reverted = {**owners, a: reason.previous_csm}
-        full = check(instance, reverted, solution.effective_date, data=data)
+        full = check(instance, reverted, solution.effective_date, facts=facts)
         new_rules = {v.rule for v in full.violations} - {v.rule for v in base.violations}
         assert {rule for rule, _ in local.broken} == new_rules, a
         if not new_rules:
@@ -206,7 +206,7 @@ def test_why_rejects_unknown_account_and_empty_plan(example_plan: Path, tmp_path
 
 
 def test_why_names_the_rules_when_keeping_is_impossible() -> None:
-    from allocator.why import why_lines
+    from allocator.analysis.why import why_lines
 
     instance = make_instance([account(f"L{i}", current_csm="C1", locked=True) for i in range(2)]
                              + [account("A0", current_csm="C1")],

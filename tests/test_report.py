@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import account, csm, raw_instance
 
-from allocator.cli import main
-from allocator.generate import write_instance
-from allocator.loading import load_instance
-from allocator.report import CHART_IDS
-from allocator.solution import Solution
-from allocator.solve import solve
+from allocator.cli.main import main
+from allocator.io.generate import write_instance
+from allocator.io.loading import load_instance
+from allocator.report.html import CHART_IDS
+from allocator.schema.solution import Solution
+from allocator.pipeline.solve import solve
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "instances" / "example.json"
 EVIL_ACCOUNT = "<script>alert(1)</script>"
@@ -125,9 +125,9 @@ def test_report_is_offline_escaped_and_lists_every_move(plan, report):
 
 
 def test_fallback_reasons_name_the_cause(plan, tmp_path, monkeypatch):
-    """Without allocator.reasons: forced moves name the owner, voluntary ones rebalance."""
+    """Without allocator.analysis.reasons: forced moves name the owner, voluntary ones rebalance."""
     instance_path, solution_path, solution = plan
-    monkeypatch.setattr("allocator.report.provided_reasons", lambda *_: None)
+    monkeypatch.setattr("allocator.report.html.provided_reasons", lambda *_: None)
     out = tmp_path / "report.html"
     assert invoke("report", instance_path, solution_path, "-o", out).exit_code == 0
     categories = {attributes["data-account"]: attributes["data-category"]
@@ -143,14 +143,14 @@ def test_fallback_reasons_name_the_cause(plan, tmp_path, monkeypatch):
 
 def test_reasons_module_is_used_when_present(plan, tmp_path, monkeypatch):
     instance_path, solution_path, solution = plan
-    fake = types.ModuleType("allocator.reasons")
+    fake = types.ModuleType("allocator.analysis.reasons")
 
     def move_reasons(instance, sol):
         return {r.account: types.SimpleNamespace(category="custom", text="<b>why</b>")
                 for r in sol.assignments if r.moved}
 
     fake.move_reasons = move_reasons  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "allocator.reasons", fake)
+    monkeypatch.setitem(sys.modules, "allocator.analysis.reasons", fake)
     out = tmp_path / "report.html"
     assert invoke("report", instance_path, solution_path, "-o", out).exit_code == 0
     text = out.read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from conftest import account, check_plan, csm, make_instance, rule_names, run
 
-from allocator.instance import Instance
+from allocator.schema.instance import Instance
 
 POOLED_POLICY = {
     "strategic_segment": None,

@@ -7,9 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import account, csm, make_instance, run
 
-from allocator.cli import main
-from allocator.instance import Instance
-from allocator.tight import binding_limits, what_ifs
+from allocator.cli.main import main
+from allocator.schema.instance import Instance
+from allocator.analysis.tight import binding_limits, what_ifs
 
 
 def capped() -> Instance:

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from allocator import tradeoff
-from allocator.checker import check
-from allocator.cli import main
-from allocator.generate import generate_instance, write_instance
-from allocator.instance import Instance
-from allocator.result import SolveResult
-from allocator.tradeoff import (
+from allocator.analysis import tradeoff
+from allocator.checker.check import check
+from allocator.cli.main import main
+from allocator.io.generate import generate_instance, write_instance
+from allocator.schema.instance import Instance
+from allocator.pipeline.result import SolveResult
+from allocator.analysis.tradeoff import (
     TradeoffPoint,
     curve_instance,
     is_monotone,
@@ -129,7 +129,7 @@ def test_cli_writes_table_csv_and_chart(instance: Instance, tmp_path: Path,
     def missing(name: str) -> Any:
         raise ImportError(name)
 
-    monkeypatch.setattr("allocator.tradeoff.importlib.import_module", missing)
+    monkeypatch.setattr("allocator.analysis.tradeoff.importlib.import_module", missing)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "plotly is not installed: no chart written" in result.output

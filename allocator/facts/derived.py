@@ -1,0 +1,234 @@
+"""Everything the rules need, derived once from a validated instance.
+
+Effort and capacity are held in integer hundredths of an effort unit (`UNITS`): the model
+and the checker both work in these units, so a plan that fits in one fits in the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from allocator.facts.effort import effort_table
+from allocator.facts.eligibility import Eligibility, compute_eligibility
+from allocator.schema.instance import Account, Csm, Instance
+from allocator.facts.segmentation import segment_accounts
+
+UNITS = 100
+
+
+def to_units(value: float) -> int:
+    """An effort or capacity in integer hundredths."""
+    return round(value * UNITS)
+
+
+def renewal_window(date: dt.date, window: str) -> str:
+    """The calendar window a renewal falls in: '2027-03' or '2027-Q1'."""
+    if window == "month":
+        return f"{date.year}-{date.month:02d}"
+    return f"{date.year}-Q{(date.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A balance pool: segments linked by the CSMs serving them, and those CSMs."""
+
+    name: str
+    segments: tuple[str, ...]
+    csms: tuple[str, ...]
+    utilisation: float
+
+
+@dataclass
+class Facts:
+    """Derived, read-only views of an instance used by the model, checker and reports."""
+
+    instance: Instance
+    effective_date: dt.date
+    accounts: dict[str, Account] = field(init=False)
+    csms: dict[str, Csm] = field(init=False)
+    segment_of: dict[str, str | None] = field(init=False)
+    eligibility: Eligibility = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.accounts = {a.id: a for a in self.instance.accounts}
+        self.csms = {c.id: c for c in self.instance.csms}
+        self.segment_of = segment_accounts(self.instance)
+        self.eligibility = compute_eligibility(self.instance, self.segment_of,
+                                               self.effective_date)
+        default, pair_effort = effort_table(self.instance, self.segment_of)
+        self._default_effort = {a: to_units(e) for a, e in default.items()}
+        self._pair_effort = {k: to_units(e) for k, e in pair_effort.items()}
+
+    # --- accounts -----------------------------------------------------------------------
+    @cached_property
+    def pooled_segments(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.instance.policy.segments if s.pooled)
+
+    def is_pooled(self, account_id: str) -> bool:
+        return self.segment_of[account_id] in self.pooled_segments
+
+    @cached_property
+    def named_accounts(self) -> list[str]:
+        """Accounts that need a named CSM, in instance order."""
+        return [a.id for a in self.instance.accounts if not self.is_pooled(a.id)]
+
+    def effort(self, account_id: str, csm_id: str) -> int:
+        """Effort (hundredths) of an account when `csm_id` owns it."""
+        return self._pair_effort.get((account_id, csm_id), self._default_effort[account_id])
+
+    def default_effort(self, account_id: str) -> int:
+        return self._default_effort[account_id]
+
+    @cached_property
+    def _accounts_with_pair_effort(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self._pair_effort)
+
+    def effort_range(self, account_id: str) -> tuple[int, int]:
+        """Least and most effort of an account over the CSMs allowed to own it."""
+        if account_id not in self._accounts_with_pair_effort:
+            effort = self._default_effort[account_id]
+            return effort, effort
+        efforts = [self.effort(account_id, c) for c in self.eligibility.allowed[account_id]]
+        return min(efforts, default=0), max(efforts, default=0)
+
+    def window_of(self, account_id: str) -> str:
+        return renewal_window(self.accounts[account_id].renewal_date,
+                              self.instance.policy.renewal_spread.window)
+
+    @cached_property
+    def pair_cost(self) -> dict[tuple[str, str], int]:
+        """Pair cost in hundredths, only where non-zero."""
+        return {(p.account, p.csm): round(p.cost * UNITS) for p in self.instance.pairs
+                if p.cost != 0}
+
+    @cached_property
+    def families(self) -> dict[str, list[str]]:
+        """Family id -> named accounts linked by parent links between named accounts.
+
+        Only families of two or more; a pooled account breaks the chain, as it has no owner.
+        """
+        named = set(self.named_accounts)
+        parent = {a: a for a in self.named_accounts}
+
+        def find(a: str) -> str:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for account_id in self.named_accounts:
+            up = self.accounts[account_id].parent_id
+            if up is not None and up in named:
+                parent[find(account_id)] = find(up)
+        groups: dict[str, list[str]] = {}
+        for account_id in self.named_accounts:
+            groups.setdefault(find(account_id), []).append(account_id)
+        return {members[0]: members for members in groups.values() if len(members) > 1}
+
+    # --- CSMs ---------------------------------------------------------------------------
+    @cached_property
+    def active_csms(self) -> list[str]:
+        return [c.id for c in self.instance.csms if not c.leaving]
+
+    def capacity(self, csm_id: str) -> int:
+        """Effective capacity (hundredths): capacity scaled by ramp."""
+        csm = self.csms[csm_id]
+        return math.floor(csm.capacity * csm.ramp * UNITS + 1e-9)
+
+    def account_cap(self, csm_id: str, segment: str) -> int | None:
+        csm = self.csms[csm_id]
+        if segment in csm.max_accounts:
+            return csm.max_accounts[segment]
+        return self.instance.policy.segment(segment).max_accounts
+
+    def min_book_arr(self, csm_id: str) -> int | None:
+        """Minimum book ARR from cost/ARR, when enforced: cost x ramp / most lenient target."""
+        if not self.instance.policy.cost_to_arr.enforce_per_csm:
+            return None
+        csm = self.csms[csm_id]
+        if csm.annual_cost <= 0:
+            return None
+        served = [self.instance.policy.segment(s) for s in csm.segments
+                  if s not in self.pooled_segments]
+        if not served:
+            return None
+        target = max(s.cost_to_arr_target for s in served)
+        return math.ceil(csm.annual_cost * csm.ramp / target - 1e-9)
+
+    # --- balance pools --------------------------------------------------------------------
+    @cached_property
+    def pools(self) -> list[Pool]:
+        """Connected groups of named segments and the active CSMs serving them.
+
+        Each pool's utilisation is its accounts' default effort over its CSMs' effective
+        capacity; a CSM's balance target is that utilisation times its own capacity.
+        """
+        named_segments = [s.name for s in self.instance.policy.segments if not s.pooled]
+        parent = {s: s for s in named_segments}
+
+        def find(s: str) -> str:
+            while parent[s] != s:
+                parent[s] = parent[parent[s]]
+                s = parent[s]
+            return s
+
+        for csm_id in self.active_csms:
+            served = [s for s in self.csms[csm_id].segments if s in parent]
+            for s in served[1:]:
+                parent[find(s)] = find(served[0])
+        groups: dict[str, list[str]] = {}
+        for s in named_segments:
+            groups.setdefault(find(s), []).append(s)
+        demand: dict[str, int] = {}
+        for account_id in self.named_accounts:
+            seg = self.segment_of[account_id]
+            if seg is not None:
+                demand[find(seg)] = demand.get(find(seg), 0) + self._default_effort[account_id]
+        pools = []
+        for root, segs in groups.items():
+            members = tuple(c for c in self.active_csms
+                            if any(s in segs for s in self.csms[c].segments))
+            supply = sum(self.capacity(c) for c in members)
+            if not members or supply <= 0:
+                continue
+            pools.append(Pool(name=" + ".join(segs), segments=tuple(segs), csms=members,
+                              utilisation=demand.get(root, 0) / supply))
+        return pools
+
+    @cached_property
+    def balance_target(self) -> dict[str, int]:
+        """CSM id -> target effort (hundredths) under the balance rule."""
+        return {c: round(pool.utilisation * self.capacity(c))
+                for pool in self.pools for c in pool.csms}
+
+    def band_slack(self, csm_id: str) -> int | None:
+        """How far (hundredths) a CSM's effort may lie from its target under the balance
+        band; None without a band or a target."""
+        band = self.instance.policy.balance.band
+        if band is None or csm_id not in self.balance_target:
+            return None
+        return math.floor(band * self.capacity(csm_id) + 1e-9)
+
+    def effort_ceiling(self, csm_id: str) -> int:
+        """The most effort (hundredths) a CSM may carry: capacity, and the band's top."""
+        slack = self.band_slack(csm_id)
+        if slack is None:
+            return self.capacity(csm_id)
+        return min(self.capacity(csm_id), self.balance_target[csm_id] + slack)
+
+    def balance_tolerance(self, csm_id: str) -> int:
+        """Free deviation (hundredths) around a CSM's balance target."""
+        tolerance = self.instance.policy.balance.tolerance
+        return math.floor(tolerance * self.capacity(csm_id) + 1e-9)
+
+    def balance_excess(self, csm_id: str, load: int) -> int:
+        """The balance term's deviation for one CSM: distance outside the tolerance."""
+        target = self.balance_target[csm_id]
+        return max(0, abs(load - target) - self.balance_tolerance(csm_id))
+
+    @cached_property
+    def pool_of(self) -> dict[str, str]:
+        return {c: pool.name for pool in self.pools for c in pool.csms}

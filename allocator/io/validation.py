@@ -1,0 +1,129 @@
+"""Cross-record checks on an instance; every problem is reported at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from allocator.facts.eligibility import compute_eligibility
+from allocator.schema.errors import Problem
+from allocator.schema.instance import Instance
+from allocator.facts.segmentation import segment_accounts
+
+
+def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
+    return [Problem(f"{kind}[id={i}]", "id", f"duplicate id {i!r} ({n} records)")
+            for i, n in Counter(ids).items() if n > 1]
+
+
+def _parent_cycles(instance: Instance) -> list[Problem]:
+    parent = {a.id: a.parent_id for a in instance.accounts}
+    problems = []
+    reported: set[str] = set()
+    for start in parent:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent and node not in path:
+            path.append(node)
+            node = parent[node]
+        if node is not None and node in path:
+            cycle = path[path.index(node):]
+            if not reported.intersection(cycle):
+                reported.update(cycle)
+                problems.append(Problem(f"accounts[id={node}]", "parent_id",
+                                        "parent cycle: " + " -> ".join([*cycle, node])))
+    return problems
+
+
+def validate(instance: Instance, unparsed_accounts: set[str] | None = None,
+             unparsed_csms: set[str] | None = None) -> list[Problem]:
+    """Every cross-record problem in `instance`; empty when it is valid.
+
+    References to ids in `unparsed_*` (records that failed to parse and were reported
+    already) are not reported again.
+    """
+    problems: list[Problem] = []
+    policy = instance.policy
+    account_ids = {a.id for a in instance.accounts} | (unparsed_accounts or set())
+    csm_ids = {c.id for c in instance.csms} | (unparsed_csms or set())
+    segment_names = {s.name for s in policy.segments}
+    problems += _duplicates("accounts", [a.id for a in instance.accounts])
+    problems += _duplicates("csms", [c.id for c in instance.csms])
+    problems += [Problem(f"policy.segments[name={n}]", "name", "duplicate segment name")
+                 for n, k in Counter(s.name for s in policy.segments).items() if k > 1]
+    if policy.strategic_segment is not None and policy.strategic_segment not in segment_names:
+        problems.append(Problem("policy", "strategic_segment",
+                                f"unknown segment {policy.strategic_segment!r}"))
+    for seg in policy.segments:
+        if seg.max_arr is not None and seg.max_arr <= seg.min_arr:
+            problems.append(Problem(f"policy.segments[name={seg.name}]", "max_arr",
+                                    "max_arr must be greater than min_arr"))
+
+    for a in instance.accounts:
+        rec = f"accounts[id={a.id}]"
+        if a.arr < 0:
+            problems.append(Problem(rec, "arr", f"negative ARR {a.arr}"))
+        if a.current_csm is not None and a.current_csm not in csm_ids:
+            problems.append(Problem(rec, "current_csm", f"unknown CSM {a.current_csm!r}"))
+        if a.parent_id is not None and a.parent_id not in account_ids:
+            problems.append(Problem(rec, "parent_id", f"unknown account {a.parent_id!r}"))
+        if a.parent_id == a.id:
+            problems.append(Problem(rec, "parent_id", "account is its own parent"))
+        if a.segment is not None and a.segment not in segment_names:
+            problems.append(Problem(rec, "segment", f"unknown segment {a.segment!r}"))
+        if a.locked and a.current_csm is None:
+            problems.append(Problem(rec, "locked", "locked but has no current_csm"))
+        if a.lifecycle_stage is not None and a.lifecycle_stage not in policy.effort.lifecycle:
+            problems.append(Problem(rec, "lifecycle_stage",
+                                    f"unknown stage {a.lifecycle_stage!r}; known: "
+                                    + ", ".join(sorted(policy.effort.lifecycle))))
+
+    for c in instance.csms:
+        rec = f"csms[id={c.id}]"
+        if c.capacity <= 0:
+            problems.append(Problem(rec, "capacity", f"capacity must be > 0, got {c.capacity}"))
+        for s in c.segments:
+            if s not in segment_names:
+                problems.append(Problem(rec, "segments", f"unknown segment {s!r}"))
+        for s in c.max_accounts:
+            if s not in segment_names:
+                problems.append(Problem(rec, "max_accounts", f"unknown segment {s!r}"))
+            elif c.max_accounts[s] < 0:
+                problems.append(Problem(rec, "max_accounts", f"negative cap for {s!r}"))
+
+    seen_pairs: set[tuple[str, str]] = set()
+    for i, p in enumerate(instance.pairs):
+        rec = f"pairs[{i}]({p.account}, {p.csm})"
+        if (p.account, p.csm) in seen_pairs:
+            problems.append(Problem(rec, "csm", f"duplicate pair ({p.account}, {p.csm})"))
+        seen_pairs.add((p.account, p.csm))
+        if p.account not in account_ids:
+            problems.append(Problem(rec, "account", f"unknown account {p.account!r}"))
+        if p.csm not in csm_ids:
+            problems.append(Problem(rec, "csm", f"unknown CSM {p.csm!r}"))
+
+    if problems or unparsed_accounts or unparsed_csms:
+        return problems
+    problems += _parent_cycles(instance)
+    if problems:
+        return problems
+    return _homeless_accounts(instance)
+
+
+def _homeless_accounts(instance: Instance) -> list[Problem]:
+    """Accounts that no staying CSM could ever own, whatever else the plan does."""
+    segment_of = segment_accounts(instance)
+    pooled = {s.name for s in instance.policy.segments if s.pooled}
+    eligibility = compute_eligibility(instance, segment_of, dt.date.min)
+    problems = []
+    for a in instance.accounts:
+        seg = segment_of[a.id]
+        rec = f"accounts[id={a.id}]"
+        if seg is None:
+            problems.append(Problem(rec, "arr", f"ARR {a.arr} matches no segment's range"))
+        elif seg not in pooled and not eligibility.structural[a.id]:
+            problems.append(Problem(
+                rec, "segment",
+                f"no staying CSM can take it (segment {seg!r}, vertical {a.vertical!r}, "
+                f"region {a.region!r})"))
+    return problems
