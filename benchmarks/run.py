@@ -26,6 +26,25 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: `python benchmarks/run.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from allocator.bounds.quick import leaving_moves
+from allocator.checker import CheckReport, check
+from allocator.facts import Facts
+from allocator.io import (
+    generate_instance,
+    load_instance,
+    read_orlib_gap,
+    write_instance,
+    write_text_atomic,
+)
+from allocator.model import solve_mip
+from allocator.pipeline import Progress, solve
+from allocator.schema import Instance, effective_date_of, relative_gap, with_fewest_moves
+from allocator.search import greedy_plan
+from benchmarks.rebalance import changed_book
+
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "instances"
 GAP_DIR = INSTANCES / "gap"
@@ -59,8 +78,17 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-NUMERIC = ("objective", "bound", "gap", "best_known", "gap_to_best", "seconds",
-           "first_plan_seconds", "peak_mib", "time_limit")
+NUMERIC = (
+    "objective",
+    "bound",
+    "gap",
+    "best_known",
+    "gap_to_best",
+    "seconds",
+    "first_plan_seconds",
+    "peak_mib",
+    "time_limit",
+)
 REBALANCE_BASE_SECONDS = 60.0  # the solve whose plan becomes the books that then change
 
 
@@ -95,17 +123,12 @@ def tier_path(tier: str) -> Path:
 def ensure_tier(tier: str) -> Path:
     path = tier_path(tier)
     if not path.exists():
-        from allocator.io.generate import generate_instance, write_instance
-
         accounts, csms, seed = TIERS[tier]
         write_instance(generate_instance(accounts, csms, seed, name=f"bench-{tier}"), path)
     return path
 
 
-def load_case(spec: str) -> Any:
-    from allocator.io.loading import load_instance
-    from allocator.io.orlib_gap import read_orlib_gap
-
+def load_case(spec: str) -> Instance:
     kind, _, name = spec.partition(":")
     if kind == "gap":
         return read_orlib_gap(GAP_DIR / name)
@@ -125,7 +148,7 @@ def _peak_mib() -> float:
     return (own + children) / 1024
 
 
-def _verdict(report: Any) -> str:
+def _verdict(report: CheckReport | None) -> str:
     if report is None:
         return "-"
     if report.feasible:
@@ -136,10 +159,6 @@ def _verdict(report: Any) -> str:
 
 def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) -> Row:
     """One method on one instance; runs inside a fresh process."""
-    from allocator.checker.check import check
-    from allocator.facts.derived import Facts
-    from allocator.pipeline.solve import effective_date_of, relative_gap
-
     started = time.monotonic()
     instance = load_case(spec)
     loaded = time.monotonic() - started
@@ -147,61 +166,69 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
     row = Row(instance=instance_name(spec), method=method, time_limit=time_limit)
     changes: dict[str, int] = {}
     if spec.startswith("rebalance:"):
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from rebalance import changed_book
-
-        from allocator.pipeline.fewest_moves import with_fewest_moves
-        from allocator.pipeline.solve import solve as _solve
-
-        base = _solve(instance, time_limit=REBALANCE_BASE_SECONDS, workers=workers, seed=seed)
+        base = solve(instance, time_limit=REBALANCE_BASE_SECONDS, workers=workers, seed=seed)
         instance, changes = changed_book(instance, base.owners, seed)
         # A quarter's incremental change: only the moves the rules need.
         instance = with_fewest_moves(instance)
         started = time.monotonic()  # only the re-solve is timed
     if method == "cpsat":
-        from allocator.pipeline.solve import Progress, solve
-
         first: list[float] = []
 
         def watch(progress: Progress) -> None:
             if progress.solutions and not first:
                 first.append(time.monotonic() - started)
 
-        result = solve(instance, time_limit=time_limit, workers=workers, seed=seed,
-                       effective_date=effective, on_progress=watch)
+        result = solve(
+            instance,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            effective_date=effective,
+            on_progress=watch,
+        )
         sol = result.solution
-        row.status, row.objective, row.bound, row.gap = sol.status, sol.objective, sol.bound, \
-            sol.gap
+        row.status, row.objective, row.bound, row.gap = (
+            sol.status,
+            sol.objective,
+            sol.bound,
+            sol.gap,
+        )
         row.first_plan_seconds = first[0] if first else None
         row.checker = _verdict(result.report)
-        row.extra = {"variables": sol.parameters.get("variables"),
-                     "solver": sol.parameters.get("solver"),
-                     "load_seconds": round(loaded, 2), **changes}
+        row.extra = {
+            "variables": sol.parameters.get("variables"),
+            "solver": sol.parameters.get("solver"),
+            "load_seconds": round(loaded, 2),
+            **changes,
+        }
         if changes and sol.moves is not None:
-            from allocator.bounds.quick import leaving_moves
-
             changed = Facts(instance, effective)
             quick = leaving_moves(changed, changed.named_accounts)
             voluntary = int(sol.parameters.get("fewest_voluntary_moves", 0))
             fewest = max(quick, (sol.forced_moves or 0) + voluntary)
-            row.extra.update(moves=sol.moves, forced_moves=sol.forced_moves, fewest_moves=fewest,
-                             quick_fewest_moves=quick)
-            row.note = (f"fewest-moves mode, after a {REBALANCE_BASE_SECONDS:g} s solve; "
-                        f"changed: a leaver with {changes['leaver_accounts']} accounts, "
-                        f"{changes['new_accounts']} new accounts, "
-                        f"{changes['segment_changes']} segment changes; moves {sol.moves} "
-                        f"(forced {sol.forced_moves}); every plan needs >= {fewest} "
-                        f"(quick move bound {quick})")
+            row.extra.update(
+                moves=sol.moves,
+                forced_moves=sol.forced_moves,
+                fewest_moves=fewest,
+                quick_fewest_moves=quick,
+            )
+            row.note = (
+                f"fewest-moves mode, after a {REBALANCE_BASE_SECONDS:g} s solve; "
+                f"changed: a leaver with {changes['leaver_accounts']} accounts, "
+                f"{changes['new_accounts']} new accounts, "
+                f"{changes['segment_changes']} segment changes; moves {sol.moves} "
+                f"(forced {sol.forced_moves}); every plan needs >= {fewest} "
+                f"(quick move bound {quick})"
+            )
     elif method == "highs":
-        from allocator.model.mip import solve_mip
-        from allocator.facts.derived import Facts as _Facts
-
-        facts = _Facts(instance, effective)
+        facts = Facts(instance, effective)
         variables = sum(len(facts.eligibility.allowed[a]) for a in facts.named_accounts)
         if variables > HIGHS_MAX_VARIABLES:
             row.status = "SKIPPED"
-            row.note = (f"{variables:,} assignment variables: the math_opt model alone "
-                        f"would not fit the time or memory budget")
+            row.note = (
+                f"{variables:,} assignment variables: the math_opt model alone "
+                f"would not fit the time or memory budget"
+            )
             row.seconds = round(time.monotonic() - started, 2)
             row.peak_mib = round(_peak_mib(), 1)
             return row
@@ -216,12 +243,10 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
     else:
         facts = Facts(instance, effective)
         if method == "greedy":
-            from allocator.search.greedy import greedy_plan
-
             owners = greedy_plan(facts, keep_current=False, most_constrained_first=False)
         else:  # the current assignment, as it stands
             owners = {a.id: a.current_csm for a in instance.accounts}
-        report = check(instance, owners, effective, facts=facts)
+        report = facts.checker.check(owners)
         row.status = "FEASIBLE" if report.feasible else "BREAKS RULES"
         row.objective = report.objective
         row.checker = _verdict(report)
@@ -234,12 +259,20 @@ def _child(queue: Any, args: tuple[str, str, float, int, int]) -> None:
     try:
         queue.put(run_one(*args))
     except BaseException as error:  # report, never hang the runner
-        queue.put(Row(instance=instance_name(args[0]), method=args[1], status="ERROR",
-                      time_limit=args[2], note=f"{type(error).__name__}: {error}"[:200]))
+        queue.put(
+            Row(
+                instance=instance_name(args[0]),
+                method=args[1],
+                status="ERROR",
+                time_limit=args[2],
+                note=f"{type(error).__name__}: {error}"[:200],
+            )
+        )
 
 
-def run_isolated(spec: str, method: str, time_limit: float, workers: int, seed: int,
-                 wall_limit: float) -> Row:
+def run_isolated(
+    spec: str, method: str, time_limit: float, workers: int, seed: int, wall_limit: float
+) -> Row:
     """Run in a fresh process; kill it when it exceeds `wall_limit` seconds."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
@@ -256,11 +289,18 @@ def run_isolated(spec: str, method: str, time_limit: float, workers: int, seed: 
     if row is None:
         proc.kill()
         died = not proc.is_alive() and proc.exitcode not in (None, -9)
-        row = Row(instance=instance_name(spec), method=method,
-                  status="CRASHED" if died else "KILLED", time_limit=time_limit,
-                  seconds=round(time.monotonic() - started, 1),
-                  note=(f"process exited with code {proc.exitcode}" if died
-                        else f"no answer within {wall_limit:.0f} s wall clock"))
+        row = Row(
+            instance=instance_name(spec),
+            method=method,
+            status="CRASHED" if died else "KILLED",
+            time_limit=time_limit,
+            seconds=round(time.monotonic() - started, 1),
+            note=(
+                f"process exited with code {proc.exitcode}"
+                if died
+                else f"no answer within {wall_limit:.0f} s wall clock"
+            ),
+        )
     proc.join(10)
     return row
 
@@ -274,8 +314,7 @@ def best_known() -> dict[str, float]:
 
 
 def gap_specs(selection: str) -> list[str]:
-    names = sorted(p.relative_to(GAP_DIR).as_posix() for p in GAP_DIR.glob("*/*")
-                   if p.is_file())
+    names = sorted(p.relative_to(GAP_DIR).as_posix() for p in GAP_DIR.glob("*/*") if p.is_file())
     if selection == "all":
         return [f"gap:{n}" for n in names]
     if selection in ("", "none"):
@@ -311,8 +350,11 @@ def versions() -> str:
 def targets(rows: list[Row]) -> list[str]:
     """The issues' targets, each stated as met or not from the measured rows."""
     cp = {(r.instance, r.time_limit): r for r in rows if r.method == "cpsat"}
-    gap_rows = {r.instance: r for r in rows if r.method == "cpsat"
-                and "/" in r.instance and r.time_limit == 60}
+    gap_rows = {
+        r.instance: r
+        for r in rows
+        if r.method == "cpsat" and "/" in r.instance and r.time_limit == 60
+    }
 
     def at_best(r: Row) -> bool:
         return r.status == "OPTIMAL" and r.gap_to_best is not None and r.gap_to_best <= 1e-9
@@ -324,47 +366,68 @@ def targets(rows: list[Row]) -> list[str]:
         return "met" if ok else "not met"
 
     lines = []
-    classic = [r for n, r in gap_rows.items() if n.startswith("cattrysse1994/")
-               or (n.startswith("chu1997/") and n.split("/")[1][0] in "abc")]
+    classic = [
+        r
+        for n, r in gap_rows.items()
+        if n.startswith("cattrysse1994/")
+        or (n.startswith("chu1997/") and n.split("/")[1][0] in "abc")
+    ]
     if classic:
         done = [r for r in classic if at_best(r)]
         missed = ", ".join(sorted(r.instance.split("/")[1] for r in classic if not at_best(r)))
-        lines.append(f"- gap1-gap12 and chu1997 types A-C proven optimal at the best-known "
-                     f"value: {len(done)}/{len(classic)} "
-                     f"({'met' if len(done) == len(classic) else 'not met: ' + missed})")
+        lines.append(
+            f"- gap1-gap12 and chu1997 types A-C proven optimal at the best-known "
+            f"value: {len(done)}/{len(classic)} "
+            f"({'met' if len(done) == len(classic) else 'not met: ' + missed})"
+        )
     type_d = [r for n, r in gap_rows.items() if n.startswith("chu1997/d")]
     if type_d and all(r.gap_to_best is not None for r in type_d):
         mean = sum(r.gap_to_best or 0.0 for r in type_d) / len(type_d)
-        lines.append(f"- GAP type D mean gap to best-known <= 0.5% at 60 s: {mean:.2%} "
-                     f"({verdict(mean <= 0.005)})")
+        lines.append(
+            f"- GAP type D mean gap to best-known <= 0.5% at 60 s: {mean:.2%} "
+            f"({verdict(mean <= 0.005)})"
+        )
     for tier, within in (("M", 10.0), ("L", 60.0)):
-        early = sorted((r for (n, limit), r in cp.items()
-                        if n == tier and limit is not None and limit <= within),
-                       key=lambda r: r.time_limit or 0.0)
+        early = sorted(
+            (
+                r
+                for (n, limit), r in cp.items()
+                if n == tier and limit is not None and limit <= within
+            ),
+            key=lambda r: r.time_limit or 0.0,
+        )
         if early:  # the shortest limit: its wall time says by when a complete plan existed
             r = early[0]
-            lines.append(f"- {tier}: a checked plan in <= {within:g} s: "
-                         f"{verdict(planned(r) and (r.seconds or 0) <= within)} ({r.status}, "
-                         f"{_fmt(r.objective)} at a {r.time_limit:g} s limit, wall "
-                         f"{_fmt(r.seconds)} s including reading the file)")
+            lines.append(
+                f"- {tier}: a checked plan in <= {within:g} s: "
+                f"{verdict(planned(r) and (r.seconds or 0) <= within)} ({r.status}, "
+                f"{_fmt(r.objective)} at a {r.time_limit:g} s limit, wall "
+                f"{_fmt(r.seconds)} s including reading the file)"
+            )
     for tier, goal, limit in (("M", 0.01, 60.0), ("L", 0.02, 300.0)):
         r = cp.get((tier, limit))
         if r is None:
             continue
         ok = planned(r) and r.gap is not None and r.gap <= goal
-        lines.append(f"- {tier}: within {goal:.0%} of a proven bound in {limit:g} s: "
-                     f"{verdict(ok)} (gap {_fmt(r.gap, True)}, wall {_fmt(r.seconds)} s, "
-                     f"peak {_fmt(r.peak_mib)} MiB)")
+        lines.append(
+            f"- {tier}: within {goal:.0%} of a proven bound in {limit:g} s: "
+            f"{verdict(ok)} (gap {_fmt(r.gap, True)}, wall {_fmt(r.seconds)} s, "
+            f"peak {_fmt(r.peak_mib)} MiB)"
+        )
     for (name, limit), r in cp.items():
         if name.endswith("+5%"):
-            lines.append(f"- Incremental rebalance of {name[:-3]} re-solved in <= 10 s: "
-                         f"{verdict(planned(r) and (r.seconds or 0) <= 10)} ({r.status} "
-                         f"at a {limit:g} s limit, wall {_fmt(r.seconds)} s; {r.note})")
+            lines.append(
+                f"- Incremental rebalance of {name[:-3]} re-solved in <= 10 s: "
+                f"{verdict(planned(r) and (r.seconds or 0) <= 10)} ({r.status} "
+                f"at a {limit:g} s limit, wall {_fmt(r.seconds)} s; {r.note})"
+            )
             moves, fewest = r.extra.get("moves"), r.extra.get("fewest_moves")
             if moves is not None and fewest is not None:
-                lines.append(f"- ... with no more moves than the change and the band need: "
-                             f"{'met' if moves <= fewest else 'not shown'} ({moves} moves; "
-                             f"a proven minimum of {fewest} for any plan)")
+                lines.append(
+                    f"- ... with no more moves than the change and the band need: "
+                    f"{'met' if moves <= fewest else 'not shown'} ({moves} moves; "
+                    f"a proven minimum of {fewest} for any plan)"
+                )
     return lines
 
 
@@ -418,21 +481,32 @@ def markdown(rows: list[Row]) -> str:
             f"{_fmt(r.objective)} | "
             f"{_fmt(r.bound)} | {_fmt(r.gap, True)} | {_fmt(r.best_known)} | "
             f"{_fmt(r.gap_to_best, True)} | {_fmt(r.first_plan_seconds)} | "
-            f"{_fmt(r.seconds)} | {_fmt(r.peak_mib)} | {r.checker} | {r.note} |")
+            f"{_fmt(r.seconds)} | {_fmt(r.peak_mib)} | {r.checker} | {r.note} |"
+        )
     return "\n".join(lines) + "\n"
 
 
-def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
-        methods: list[str], out: Path, command: str, merge: bool = False) -> list[Row]:
-    from allocator.io.files import write_text_atomic
-
-    protocol = (f"time limit {time_limit:g} s per method per instance, {workers} CP-SAT "
-                f"workers, seed {seed}; each run in a fresh process")
+def run(
+    tiers: list[str],
+    gaps: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    methods: list[str],
+    out: Path,
+    command: str,
+    merge: bool = False,
+) -> list[Row]:
+    protocol = (
+        f"time limit {time_limit:g} s per method per instance, {workers} CP-SAT "
+        f"workers, seed {seed}; each run in a fresh process"
+    )
     measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     known = best_known()
-    specs = [f"rebalance:{t[:-3]}" if t.endswith("+5%") else f"tier:{t}"
-             for t in tiers] + gap_specs(gaps)
+    specs = [
+        f"rebalance:{t[:-3]}" if t.endswith("+5%") else f"tier:{t}" for t in tiers
+    ] + gap_specs(gaps)
     for spec in specs:
         if not spec.startswith("gap:"):
             ensure_tier(spec.partition(":")[2])  # generate outside the timed runs
@@ -443,8 +517,9 @@ def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
                 continue  # GAP instances have no current owners
             if method != "cpsat" and spec.startswith("rebalance:"):
                 continue  # the re-solve is the measurement
-            row = run_isolated(spec, method, time_limit, workers, seed,
-                               wall_limit=3 * time_limit + 300)
+            row = run_isolated(
+                spec, method, time_limit, workers, seed, wall_limit=3 * time_limit + 300
+            )
             name = spec.partition(":")[2].split("/")[-1]
             if name in known:
                 row.best_known = known[name]
@@ -452,14 +527,20 @@ def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
                     row.gap_to_best = (row.objective - known[name]) / known[name]
             row.protocol, row.command, row.measured = protocol, command, measured
             rows.append(row)
-            print(f"{row.instance:28s} {row.method:8s} {row.status:12s} "
-                  f"obj {_fmt(row.objective):>14s} bound {_fmt(row.bound):>14s} "
-                  f"{_fmt(row.seconds):>8s}s {row.checker} {row.note}", flush=True)
+            print(
+                f"{row.instance:28s} {row.method:8s} {row.status:12s} "
+                f"obj {_fmt(row.objective):>14s} bound {_fmt(row.bound):>14s} "
+                f"{_fmt(row.seconds):>8s}s {row.checker} {row.note}",
+                flush=True,
+            )
     table = rows
     if merge:
         fresh = {(r.instance, r.method, r.time_limit) for r in rows}
-        table = [r for r in read_rows(out.with_suffix(".csv"))
-                 if (r.instance, r.method, r.time_limit) not in fresh] + rows
+        table = [
+            r
+            for r in read_rows(out.with_suffix(".csv"))
+            if (r.instance, r.method, r.time_limit) not in fresh
+        ] + rows
     table.sort(key=_order)
     write_text_atomic(out, markdown(table))
     with open(out.with_suffix(".csv"), "w", newline="") as handle:
@@ -474,21 +555,34 @@ def run(tiers: list[str], gaps: str, time_limit: float, workers: int, seed: int,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tiers", default="S,M,L",
-                        help="comma list of S, M, L, M+5%% (incremental rebalance) or 'none'")
+    parser.add_argument(
+        "--tiers",
+        default="S,M,L",
+        help="comma list of S, M, L, M+5%% (incremental rebalance) or 'none'",
+    )
     parser.add_argument("--gap", default="all", help="'all', 'none' or name prefixes")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default="cpsat,highs,greedy,current")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep rows of earlier runs for instances not re-run")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep rows of earlier runs for instances not re-run"
+    )
     args = parser.parse_args(argv)
     tiers = [] if args.tiers in ("", "none") else args.tiers.split(",")
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    run(tiers, args.gap, args.time_limit, args.workers, args.seed, args.methods.split(","),
-        args.out, command, merge=args.merge)
+    run(
+        tiers,
+        args.gap,
+        args.time_limit,
+        args.workers,
+        args.seed,
+        args.methods.split(","),
+        args.out,
+        command,
+        merge=args.merge,
+    )
     return 0
 
 

@@ -7,17 +7,40 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EFFECTIVE, check_plan, run
 
-from allocator import InputError
-from allocator import Policy
-from allocator import instance_from_frames
+from allocator import InputError, Policy, instance_from_frames
+from tests.builders import EFFECTIVE, check_plan, run
 
-ASSIGNMENT_COLUMNS = {"account", "account_name", "segment", "csm", "previous_csm", "moved",
-                      "forced", "pooled", "effort", "arr", "renewal_window"}
-CSM_COLUMNS = {"csm", "name", "pool", "leaving", "accounts", "effort", "capacity",
-               "utilisation", "target_effort", "arr", "annual_cost", "cost_to_arr", "gained",
-               "lost", "renewals_max_window"}
+ASSIGNMENT_COLUMNS = {
+    "account",
+    "account_name",
+    "segment",
+    "csm",
+    "previous_csm",
+    "moved",
+    "forced",
+    "pooled",
+    "effort",
+    "arr",
+    "renewal_window",
+}
+CSM_COLUMNS = {
+    "csm",
+    "name",
+    "pool",
+    "leaving",
+    "accounts",
+    "effort",
+    "capacity",
+    "utilisation",
+    "target_effort",
+    "arr",
+    "annual_cost",
+    "cost_to_arr",
+    "gained",
+    "lost",
+    "renewals_max_window",
+}
 
 
 def frames(date_kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -28,26 +51,30 @@ def frames(date_kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         renewal = [dt.date.fromisoformat(d) for d in dates]
     else:
         renewal = dates
-    accounts = pd.DataFrame({
-        "id": ["A1", "A2", "A3", "A4", "A5"],
-        "name": ["Acme", "Bolt", "Core", "Dyna", "Echo"],
-        "arr": [20_000, 90_000, 200_000, 400_000, 50_000],
-        "renewal_date": renewal,
-        "vertical": ["retail", "retail", "finance", "retail", "retail"],
-        "current_csm": ["C1", None, "C2", np.nan, "C1"],
-        "parent_id": [None, None, None, None, "A1"],
-        "health": [80, np.nan, 35, 60, np.nan],
-        "locked": [False, False, False, False, False],
-    })
-    csms = pd.DataFrame({
-        "id": ["C1", "C2", "C3"],
-        "name": ["Ann", "Ben", "Cy"],
-        "segments": ["Scale", "Scale;Enterprise", " Enterprise ; Scale "],
-        "verticals": ["", "finance", None],
-        "regions": [None, None, None],
-        "capacity": [10.0, 12.0, 8.0],
-        "annual_cost": [100_000, 150_000, 120_000],
-    })
+    accounts = pd.DataFrame(
+        {
+            "id": ["A1", "A2", "A3", "A4", "A5"],
+            "name": ["Acme", "Bolt", "Core", "Dyna", "Echo"],
+            "arr": [20_000, 90_000, 200_000, 400_000, 50_000],
+            "renewal_date": renewal,
+            "vertical": ["retail", "retail", "finance", "retail", "retail"],
+            "current_csm": ["C1", None, "C2", np.nan, "C1"],
+            "parent_id": [None, None, None, None, "A1"],
+            "health": [80, np.nan, 35, 60, np.nan],
+            "locked": [False, False, False, False, False],
+        }
+    )
+    csms = pd.DataFrame(
+        {
+            "id": ["C1", "C2", "C3"],
+            "name": ["Ann", "Ben", "Cy"],
+            "segments": ["Scale", "Scale;Enterprise", " Enterprise ; Scale "],
+            "verticals": ["", "finance", None],
+            "regions": [None, None, None],
+            "capacity": [10.0, 12.0, 8.0],
+            "annual_cost": [100_000, 150_000, 120_000],
+        }
+    )
     return accounts, csms
 
 
@@ -65,7 +92,12 @@ def test_frames_round_trip(date_kind):
     assert by_id["C3"].segments == ["Enterprise", "Scale"]
     assert by_id["C1"].verticals == []
     assert {a.id: a.current_csm for a in instance.accounts} == {
-        "A1": "C1", "A2": None, "A3": "C2", "A4": None, "A5": "C1"}
+        "A1": "C1",
+        "A2": None,
+        "A3": "C2",
+        "A4": None,
+        "A5": "C1",
+    }
     assert instance.accounts[1].health is None
 
     result = run(instance)
@@ -95,14 +127,22 @@ def test_frames_round_trip(date_kind):
     assert summary["effort"].sum() == pytest.approx(table["effort"].sum())
     assert summary["arr"].sum() == pytest.approx(accounts["arr"].sum())
     assert {c for c in summary.columns if c.startswith("accounts_")} <= {
-        "accounts_Scale", "accounts_Enterprise"}
+        "accounts_Scale",
+        "accounts_Enterprise",
+    }
     assert not summary.filter(like="accounts_").isna().any().any()
 
 
 def test_frames_with_pairs_and_policy_object():
     accounts, csms = frames("string")
-    pairs = pd.DataFrame({"account": ["A2", "A2"], "csm": ["C1", "C2"], "cost": [5.0, np.nan],
-                          "allowed": [True, False]})
+    pairs = pd.DataFrame(
+        {
+            "account": ["A2", "A2"],
+            "csm": ["C1", "C2"],
+            "cost": [5.0, np.nan],
+            "allowed": [True, False],
+        }
+    )
     policy = Policy(effective_date=EFFECTIVE, strategic_segment=None)
     instance = instance_from_frames(accounts, csms, pairs=pairs, policy=policy)
     assert len(instance.pairs) == 2

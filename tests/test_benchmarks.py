@@ -9,9 +9,16 @@ from benchmarks import run as runner
 
 def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
-    rows = runner.run(tiers=["S"], gaps="gap1-0", time_limit=10, workers=2, seed=0,
-                      methods=["cpsat", "highs", "greedy", "current"], out=out,
-                      command="pytest")
+    rows = runner.run(
+        tiers=["S"],
+        gaps="gap1-0",
+        time_limit=10,
+        workers=2,
+        seed=0,
+        methods=["cpsat", "highs", "greedy", "current"],
+        out=out,
+        command="pytest",
+    )
     text = out.read_text()
     assert "| instance | method |" in text
     assert out.with_suffix(".csv").exists()
@@ -32,9 +39,9 @@ def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
 
 
 def test_rebalance_changes_five_percent_of_a_solved_book() -> None:
+    from allocator.facts import Facts
     from allocator.io.loading import load_instance
-    from allocator.facts.derived import Facts
-    from allocator.pipeline.solve import solve
+    from allocator.pipeline import solve
     from benchmarks.rebalance import changed_book
 
     base = load_instance(Path(runner.ensure_tier("S")))

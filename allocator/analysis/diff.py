@@ -38,13 +38,17 @@ class PlanDiff:
     numbers: dict[str, Delta] = field(default_factory=dict)
 
     def changes_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([c.__dict__ for c in self.changes],
-                            columns=["account", "account_name", "old", "new"])
+        return pd.DataFrame(
+            [c.__dict__ for c in self.changes], columns=["account", "account_name", "old", "new"]
+        )
 
     def books_frame(self) -> pd.DataFrame:
         """CSMs whose account count differs: old, new and the change."""
-        rows = [{"csm": c, "old": o, "new": n, "change": n - o}
-                for c, (o, n) in sorted(self.books.items()) if o != n]
+        rows = [
+            {"csm": c, "old": o, "new": n, "change": n - o}
+            for c, (o, n) in sorted(self.books.items())
+            if o != n
+        ]
         return pd.DataFrame(rows, columns=["csm", "old", "new", "change"])
 
 
@@ -67,11 +71,15 @@ def diff_plans(old: Solution, new: Solution) -> PlanDiff:
     for account in sorted(set(old_rows) & set(new_rows)):
         before, after = old_rows[account], new_rows[account]
         if before.csm != after.csm:
-            result.changes.append(OwnerChange(account, after.account_name or
-                                              before.account_name, before.csm, after.csm))
+            result.changes.append(
+                OwnerChange(
+                    account, after.account_name or before.account_name, before.csm, after.csm
+                )
+            )
     old_counts, new_counts = _counts(old), _counts(new)
-    result.books = {c: (old_counts.get(c, 0), new_counts.get(c, 0))
-                    for c in set(old_counts) | set(new_counts)}
+    result.books = {
+        c: (old_counts.get(c, 0), new_counts.get(c, 0)) for c in set(old_counts) | set(new_counts)
+    }
     result.numbers["objective"] = Delta(old.objective, new.objective)
     result.numbers["bound"] = Delta(old.bound, new.bound)
     result.numbers["moves"] = Delta(old.moves, new.moves)

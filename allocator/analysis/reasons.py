@@ -5,26 +5,27 @@ eligibility). For a voluntary move, the account is put back with its previous ow
 the plan re-evaluated locally — only the two CSMs' books change, so this costs a few book
 scans instead of a full check: if a hard rule would break, that rule is the reason;
 otherwise the objective terms that would grow say what the move buys, and by how much.
-Families are put back together. `tests/test_reasons.py` checks the local evaluation against
-`checker.check` on the whole reverted plan.
+Families are put back together. The checker scores the books before and after
+(`tests/analysis/test_reasons.py` holds the local evaluation to `check` on the whole
+reverted plan).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Iterable
+from collections import ChainMap
 from dataclasses import dataclass, field
 
+from allocator.checker import Breach, Terms
+from allocator.facts import Facts
 from allocator.facts.eligibility import (
     REGION,
     SEGMENT_SERVED,
     VERTICAL_SPECIALIZATION,
     structural_reasons,
 )
-from allocator.schema.instance import Instance
-from allocator.facts.derived import UNITS, Facts
 from allocator.pipeline.result import SolveResult
+from allocator.schema.instance import Instance
+from allocator.schema.plan import Owners, Plan
 from allocator.schema.solution import Solution
 
 LEAVING = "current owner leaving"
@@ -41,18 +42,45 @@ MIN_BOOK_ARR = "min book ARR"
 PAIR_PREFERENCE = "pair preference"
 JOINT = "joint rebalancing"
 
-CATEGORIES = (LEAVING, SEGMENT_CHANGE, LOST_ELIGIBILITY, OVER_CAP, OVER_CAPACITY,
-              RENEWAL_BUNCHING, BALANCE, SPECIALIZATION, FAMILY, NEW_ACCOUNT, MIN_BOOK_ARR,
-              PAIR_PREFERENCE, JOINT)
+CATEGORIES = (
+    LEAVING,
+    SEGMENT_CHANGE,
+    LOST_ELIGIBILITY,
+    OVER_CAP,
+    OVER_CAPACITY,
+    RENEWAL_BUNCHING,
+    BALANCE,
+    SPECIALIZATION,
+    FAMILY,
+    NEW_ACCOUNT,
+    MIN_BOOK_ARR,
+    PAIR_PREFERENCE,
+    JOINT,
+)
 
-_RULE_CATEGORY = {"account_caps": OVER_CAP, "effort_capacity": OVER_CAPACITY,
-                  "renewal_spread": RENEWAL_BUNCHING, "balance": BALANCE,
-                  "min_book_arr": MIN_BOOK_ARR, "families_together": FAMILY}
+_RULE_CATEGORY = {
+    "account_caps": OVER_CAP,
+    "effort_capacity": OVER_CAPACITY,
+    "renewal_spread": RENEWAL_BUNCHING,
+    "balance": BALANCE,
+    "min_book_arr": MIN_BOOK_ARR,
+    "families_together": FAMILY,
+}
 # Which broken rule names a move best: the hard limits first, the band last.
-_RULE_ORDER = ["families_together", "account_caps", "effort_capacity", "renewal_spread",
-               "min_book_arr", "balance"]
-_TERM_CATEGORY = {"balance": BALANCE, "renewal_bunching": RENEWAL_BUNCHING,
-                  "specialization": SPECIALIZATION, "pair_cost": PAIR_PREFERENCE}
+_RULE_ORDER = [
+    "families_together",
+    "account_caps",
+    "effort_capacity",
+    "renewal_spread",
+    "min_book_arr",
+    "balance",
+]
+_TERM_CATEGORY = {
+    "balance": BALANCE,
+    "renewal_bunching": RENEWAL_BUNCHING,
+    "specialization": SPECIALIZATION,
+    "pair_cost": PAIR_PREFERENCE,
+}
 
 
 @dataclass(frozen=True)
@@ -87,172 +115,86 @@ class Revert:
 
     def describe_terms(self) -> str:
         """'balance +3.59, moves -2.00': objective contributions, weights applied."""
-        parts = [f"{name} {value:+,.2f}" for name, value in self.weighted.items()
-                 if round(value, 2)]
+        parts = [
+            f"{name} {value:+,.2f}" for name, value in self.weighted.items() if round(value, 2)
+        ]
         return ", ".join(parts)
-
-
-@dataclass
-class _Tally:
-    """What the per-CSM rules read from a book: counts per segment and window, load, ARR."""
-
-    segments: Counter[str] = field(default_factory=Counter)
-    windows: Counter[str] = field(default_factory=Counter)
-    load: int = 0
-    arr: int = 0
-
-    def add(self, account_id: str, segment: str, window: str, effort: int, arr: int,
-            sign: int) -> None:
-        self.segments[segment] += sign
-        self.windows[window] += sign
-        self.load += sign * effort
-        self.arr += sign * arr
-
-    def copy(self) -> _Tally:
-        return _Tally(Counter(self.segments), Counter(self.windows), self.load, self.arr)
 
 
 # --- the plan, evaluated one CSM's book at a time --------------------------------------------
 class PlanView:
     """A plan with its books, able to evaluate putting accounts back with their previous
-    owners. Caches what every evaluation needs (renewal windows, the plan's own books)."""
+    owners. The checker scores every book (`Checker.book_terms`, `book_breaches`); each
+    book's state in the plan itself is computed once."""
 
-    def __init__(self, facts: Facts, owners: dict[str, str | None]):
+    def __init__(self, facts: Facts, owners: Plan):
         self.facts = facts
+        self.checker = facts.checker
         self.owners = owners
         self.books: dict[str, set[str]] = {}
         for account_id, owner in owners.items():
             if owner is not None and account_id in facts.accounts:
                 self.books.setdefault(owner, set()).add(account_id)
-        self.family_of = {a: root for root, members in facts.families.items() for a in members}
-        self._windows: dict[str, str] = {}
-        self._states: dict[str, tuple[_Tally, tuple[dict[tuple[str, str], str], int, int]]] = {}
+        self.family_of = facts.family_of
+        self._states: dict[str, tuple[Terms, dict[tuple[str, str], Breach]]] = {}
 
-    def window(self, account_id: str) -> str:
-        window = self._windows.get(account_id)
-        if window is None:
-            window = self._windows[account_id] = self.facts.window_of(account_id)
-        return window
-
-    def tally(self, csm_id: str, book: Iterable[str]) -> _Tally:
-        facts = self.facts
-        tally = _Tally()
-        for a in book:
-            tally.add(a, str(facts.segment_of[a]), self.window(a), facts.effort(a, csm_id),
-                      round(facts.accounts[a].arr), +1)
-        return tally
-
-    def book_state(self, csm_id: str, tally: _Tally
-                   ) -> tuple[dict[tuple[str, str], str], int, int]:
-        """Hard-rule breaches (keyed by rule and subject), balance excess and bunching of a
-        book: the per-CSM part of `checker.check`."""
-        facts = self.facts
-        policy = facts.instance.policy
-        broken: dict[tuple[str, str], str] = {}
-        for segment, count in tally.segments.items():
-            cap = facts.account_cap(csm_id, segment)
-            if cap is not None and count > cap:
-                broken[("account_caps", segment)] = (f"{csm_id} would hold {count} {segment} "
-                                                     f"accounts, cap {cap}")
-        load = tally.load
-        capacity = facts.capacity(csm_id)
-        if load > capacity:
-            broken[("effort_capacity", "")] = (f"{csm_id}'s effort would be "
-                                               f"{load / UNITS:.2f}, over capacity "
-                                               f"{capacity / UNITS:.2f}")
-        spread = policy.renewal_spread
-        bunching = 0
-        if spread.max_per_window is not None:
-            for window, count in tally.windows.items():
-                if count <= spread.max_per_window:
-                    continue
-                if spread.hard:
-                    broken[("renewal_spread", window)] = (
-                        f"{csm_id} would have {count} renewals in {window}, max "
-                        f"{spread.max_per_window}")
-                else:
-                    bunching += count - spread.max_per_window
-        target = facts.balance_target.get(csm_id)
-        excess = 0
-        if target is not None:
-            excess = facts.balance_excess(csm_id, load)
-            if policy.balance.band is not None:
-                slack = math.floor(policy.balance.band * capacity + 1e-9)
-                if abs(load - target) > slack:
-                    broken[("balance", "")] = (
-                        f"{csm_id}'s effort {load / UNITS:.2f} would leave the band "
-                        f"{target / UNITS:.2f} ± {slack / UNITS:.2f}")
-        minimum = facts.min_book_arr(csm_id) if not facts.csms[csm_id].leaving else None
-        if minimum is not None and tally.arr < minimum:
-            broken[("min_book_arr", "")] = (f"{csm_id}'s book ARR would fall to "
-                                            f"{tally.arr:,}, below {minimum:,}")
-        return broken, excess, bunching
+    def _state(self, csm_id: str, book: set[str]) -> tuple[Terms, dict[tuple[str, str], Breach]]:
+        breaches = {(b.rule, b.scope): b for b in self.checker.book_breaches(csm_id, book)}
+        return self.checker.book_terms(csm_id, book), breaches
 
     def revert(self, accounts: list[str]) -> Revert:
         """Evaluate putting `accounts` back with their previous owners, all else fixed."""
-        facts, owners = self.facts, self.owners
-        policy = facts.instance.policy
+        facts, owners, checker = self.facts, self.owners, self.checker
         after_owner = {a: facts.accounts[a].current_csm for a in accounts}
         touched = {owners.get(a) for a in accounts} | set(after_owner.values())
         broken: list[tuple[str, str]] = []
-        balance = bunching = 0
+        delta = Terms()
         for csm_id in sorted(c for c in touched if c is not None):
+            book = self.books.get(csm_id, set())
             if csm_id not in self._states:
-                tally = self.tally(csm_id, self.books.get(csm_id, set()))
-                self._states[csm_id] = (tally, self.book_state(csm_id, tally))
-            tally, (old_broken, old_excess, old_bunching) = self._states[csm_id]
-            after = tally.copy()
-            for a in accounts:
-                sign = (after_owner[a] == csm_id) - (owners.get(a) == csm_id)
-                if sign:
-                    after.add(a, str(facts.segment_of[a]), self.window(a),
-                              facts.effort(a, csm_id), round(facts.accounts[a].arr), sign)
-            new_broken, new_excess, new_bunching = self.book_state(csm_id, after)
-            broken += [(key[0], line) for key, line in sorted(new_broken.items())
-                       if key not in old_broken]
-            balance += new_excess - old_excess
-            bunching += new_bunching - old_bunching
-        broken += self._split_families(after_owner)
-        broken.sort(key=lambda item: _RULE_ORDER.index(item[0]) if item[0] in _RULE_ORDER
-                    else len(_RULE_ORDER))
-        pair_cost = specialization = 0
-        specialised = set(policy.specialization.verticals)
+                self._states[csm_id] = self._state(csm_id, book)
+            before_terms, before_broken = self._states[csm_id]
+            after = (book - {a for a in accounts if owners.get(a) == csm_id}) | {
+                a for a in accounts if after_owner[a] == csm_id
+            }
+            after_terms, after_broken = self._state(csm_id, after)
+            broken += [
+                (b.rule, f"{b.subject} would have {b.message}")
+                for key, b in sorted(after_broken.items())
+                if key not in before_broken
+            ]
+            delta.add(after_terms)
+            delta.add(before_terms, -1)
         for a in accounts:
-            new, old = owners.get(a), after_owner[a]
-            pair_cost += (facts.pair_cost.get((a, old or ""), 0)
-                          - facts.pair_cost.get((a, new or ""), 0))
-            if not policy.specialization.hard and facts.accounts[a].vertical in specialised:
-                specialization += _off_specialism(facts, a, old) - _off_specialism(facts, a, new)
-        terms = {
-            "balance": balance / UNITS,
-            "moves": -round(policy.continuity.cost_per_move * UNITS) * len(accounts) / UNITS,
-            "renewal_bunching": float(bunching),
-            "pair_cost": pair_cost / UNITS,
-            "specialization": float(specialization),
-        }
-        weighted = {t: round(getattr(policy.weights, t) * v, 6) for t, v in terms.items()}
-        objective = sum(getattr(policy.weights, t) * v for t, v in terms.items())
-        return Revert(broken, {t: round(v, 6) for t, v in terms.items()}, weighted,
-                      round(objective, 6))
+            delta.add(checker.account_terms(a, after_owner[a]))
+            delta.add(checker.account_terms(a, owners.get(a)), -1)
+        broken += self._split_families(after_owner)
+        broken.sort(
+            key=lambda item: (
+                _RULE_ORDER.index(item[0]) if item[0] in _RULE_ORDER else len(_RULE_ORDER)
+            )
+        )
+        terms = checker.natural(delta)
+        weighted = checker.weighted(terms)
+        return Revert(
+            broken,
+            {t: round(v, 6) for t, v in terms.items()},
+            {t: round(v, 6) for t, v in weighted.items()},
+            round(sum(weighted.values()), 6),
+        )
 
-    def _split_families(self, after_owner: dict[str, str | None]) -> list[tuple[str, str]]:
+    def _split_families(self, after_owner: Owners) -> list[tuple[str, str]]:
+        """Families the plan keeps together that putting these accounts back would split."""
         lines = []
-        owners = self.owners
+        after = ChainMap(after_owner, dict(self.owners))
         for root in sorted({self.family_of[a] for a in after_owner if a in self.family_of}):
             members = self.facts.families[root]
-            before = {owners.get(m) for m in members}
-            after = {after_owner.get(m, owners.get(m)) for m in members}
-            if len(before) == 1 and len(after) > 1:
-                split = ", ".join(f"{m} with {after_owner.get(m, owners.get(m))}"
-                                  for m in members)
+            if self.checker.family_breaches(after, members) and not self.checker.family_breaches(
+                self.owners, members
+            ):
+                split = ", ".join(f"{m} with {after.get(m)}" for m in members)
                 lines.append(("families_together", f"family of {root} would be split ({split})"))
         return lines
-
-
-def _off_specialism(facts: Facts, account_id: str, csm_id: str | None) -> int:
-    if csm_id is None:
-        return 0
-    return int(facts.accounts[account_id].vertical not in facts.csms[csm_id].verticals)
 
 
 # --- forced moves ---------------------------------------------------------------------------
@@ -267,50 +209,68 @@ def forced_reason(facts: Facts, account_id: str, new: str | None) -> tuple[str, 
     if csm.leaving:
         return LEAVING, f"{previous} is leaving; {account_id} goes to {new}"
     if facts.is_pooled(account_id):
-        return SEGMENT_CHANGE, (f"now in pooled segment {segment}: served by the pool, "
-                                f"no named CSM")
+        return SEGMENT_CHANGE, (
+            f"now in pooled segment {segment}: served by the pool, no named CSM"
+        )
     policy = facts.instance.policy
-    reasons = structural_reasons(csm, segment, account.vertical, account.region,
-                                 frozenset(policy.specialization.verticals),
-                                 policy.specialization.hard)
+    reasons = structural_reasons(
+        csm,
+        segment,
+        account.vertical,
+        account.region,
+        frozenset(policy.specialization.verticals),
+        policy.specialization.hard,
+    )
     if SEGMENT_SERVED in reasons:
-        return SEGMENT_CHANGE, (f"now in segment {segment}, which {previous} does not serve "
-                                f"({', '.join(csm.segments)}); goes to {new}")
+        return SEGMENT_CHANGE, (
+            f"now in segment {segment}, which {previous} does not serve "
+            f"({', '.join(csm.segments)}); goes to {new}"
+        )
     if VERTICAL_SPECIALIZATION in reasons:
-        why = (f"{account.vertical} accounts need a specialist; {previous} is a generalist"
-               if not csm.verticals else
-               f"{previous} specialises in {', '.join(csm.verticals)}, not {account.vertical}")
+        why = (
+            f"{account.vertical} accounts need a specialist; {previous} is a generalist"
+            if not csm.verticals
+            else f"{previous} specialises in {', '.join(csm.verticals)}, not {account.vertical}"
+        )
         return LOST_ELIGIBILITY, f"{why}; goes to {new}"
     if REGION in reasons:
-        return LOST_ELIGIBILITY, (f"{previous} does not cover region {account.region}; "
-                                  f"goes to {new}")
+        return LOST_ELIGIBILITY, (
+            f"{previous} does not cover region {account.region}; goes to {new}"
+        )
     if previous not in facts.eligibility.structural[account_id]:
-        return LOST_ELIGIBILITY, (f"the pair ({account_id}, {previous}) is not allowed "
-                                  f"(pairs: allowed false); goes to {new}")
+        return LOST_ELIGIBILITY, (
+            f"the pair ({account_id}, {previous}) is not allowed "
+            f"(pairs: allowed false); goes to {new}"
+        )
     return None
 
 
 # --- entry point ----------------------------------------------------------------------------
-def _from_revert(previous: str, new: str | None,
-                 result: Revert) -> tuple[str, str]:
+def _from_revert(previous: str, new: str | None, result: Revert) -> tuple[str, str]:
     if result.broken:
         rule, line = result.broken[0]
         more = f" (and {len(result.broken) - 1} more)" if len(result.broken) > 1 else ""
-        return (_RULE_CATEGORY.get(rule, rule),
-                f"moved to {new}; keeping {previous} would break {rule}: {line}{more}")
+        return (
+            _RULE_CATEGORY.get(rule, rule),
+            f"moved to {new}; keeping {previous} would break {rule}: {line}{more}",
+        )
     costs = {t: v for t, v in result.weighted.items() if t != "moves" and v > 0}
     if result.objective > 0 and costs:
         main = max(costs, key=lambda t: costs[t])
         return _TERM_CATEGORY.get(main, main), (
             f"moved to {new}; keeping {previous} would cost {result.objective:+,.2f} "
-            f"({result.describe_terms()})")
-    return JOINT, (f"moved to {new} as part of a joint rebalancing: keeping {previous} alone "
-                   f"would change the objective by {result.objective:+,.2f} "
-                   f"({result.describe_terms() or 'no term changes'})")
+            f"({result.describe_terms()})"
+        )
+    return JOINT, (
+        f"moved to {new} as part of a joint rebalancing: keeping {previous} alone "
+        f"would change the objective by {result.objective:+,.2f} "
+        f"({result.describe_terms() or 'no term changes'})"
+    )
 
 
-def move_reasons(instance: Instance, solution: Solution | SolveResult,
-                 facts: Facts | None = None) -> dict[str, MoveReason]:
+def move_reasons(
+    instance: Instance, solution: Solution | SolveResult, facts: Facts | None = None
+) -> dict[str, MoveReason]:
     """A reason for every moved account, and for every new account placed with a CSM."""
     plan = solution.solution if isinstance(solution, SolveResult) else solution
     facts = facts or Facts(instance, plan.effective_date)
@@ -322,8 +282,9 @@ def move_reasons(instance: Instance, solution: Solution | SolveResult,
         a, previous, new = account.id, account.current_csm, owners.get(account.id)
         if previous is None:
             if new is not None:
-                reasons[a] = MoveReason(a, None, new, NEW_ACCOUNT,
-                                        f"new account (no previous owner) placed with {new}")
+                reasons[a] = MoveReason(
+                    a, None, new, NEW_ACCOUNT, f"new account (no previous owner) placed with {new}"
+                )
             continue
         if new == previous or a not in owners:
             continue
@@ -352,7 +313,15 @@ def move_reasons(instance: Instance, solution: Solution | SolveResult,
                 if a != members[0] and category != FAMILY:
                     category = FAMILY  # the family's lead carries the underlying reason
         hard = [f"{rule}: {line}" for rule, line in result.broken]
-        reasons[a] = MoveReason(a, previous, new, category, text, False,
-                                None if hard else result.objective, dict(result.weighted),
-                                tuple(hard))
+        reasons[a] = MoveReason(
+            a,
+            previous,
+            new,
+            category,
+            text,
+            False,
+            None if hard else result.objective,
+            dict(result.weighted),
+            tuple(hard),
+        )
     return reasons

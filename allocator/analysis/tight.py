@@ -16,11 +16,11 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from allocator.checker.check import check
+from allocator.facts import UNITS, Facts
+from allocator.pipeline import solve
 from allocator.schema.instance import Csm, Instance
-from allocator.facts.derived import UNITS, Facts
+from allocator.schema.plan import Plan
 from allocator.schema.solution import Solution
-from allocator.pipeline.solve import solve
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,18 @@ class WhatIf:
     def text(self) -> str:
         if self.objective is None or self.baseline is None or self.delta is None:
             return f"{self.change}: no plan to compare (status {self.status})"
-        proof = ("both solves optimal: exact" if self.baseline_optimal and self.optimal
-                 else "not both proven optimal: an estimate")
-        return (f"{self.change}: objective {self.baseline:,.2f} -> {self.objective:,.2f} "
-                f"({self.delta:+,.2f}; {proof})")
+        proof = (
+            "both solves optimal: exact"
+            if self.baseline_optimal and self.optimal
+            else "not both proven optimal: an estimate"
+        )
+        return (
+            f"{self.change}: objective {self.baseline:,.2f} -> {self.objective:,.2f} "
+            f"({self.delta:+,.2f}; {proof})"
+        )
 
 
-def _books(owners: dict[str, str | None]) -> dict[str, list[str]]:
+def _books(owners: Plan) -> dict[str, list[str]]:
     books: dict[str, list[str]] = {}
     for account_id, owner in owners.items():
         if owner is not None:
@@ -84,8 +89,9 @@ def _smallest_newcomer(facts: Facts, books: dict[str, list[str]]) -> dict[str, i
     return smallest
 
 
-def binding_limits(instance: Instance, solution: Solution,
-                   facts: Facts | None = None) -> list[Tight]:
+def binding_limits(
+    instance: Instance, solution: Solution, facts: Facts | None = None
+) -> list[Tight]:
     """Every limit the plan holds at or within one account, most binding first."""
     facts = facts or Facts(instance, solution.effective_date)
     policy = instance.policy
@@ -98,48 +104,88 @@ def binding_limits(instance: Instance, solution: Solution,
         for segment, count in sorted(Counter(str(facts.segment_of[a]) for a in book).items()):
             cap = facts.account_cap(csm_id, segment)
             if cap is not None and count >= cap - 1:
-                found.append(Tight("account_caps", csm_id, segment, count, cap, cap - count,
-                                   f"account_caps: {csm_id} holds {count} of {cap} "
-                                   f"{segment} accounts"))
+                found.append(
+                    Tight(
+                        "account_caps",
+                        csm_id,
+                        segment,
+                        count,
+                        cap,
+                        cap - count,
+                        f"account_caps: {csm_id} holds {count} of {cap} {segment} accounts",
+                    )
+                )
         found += _effort_limits(facts, csm_id, book, newcomer.get(csm_id))
-        spread = policy.renewal_spread
-        if spread.hard and spread.max_per_window is not None:
-            limit = spread.max_per_window
+        limit = facts.renewal_limit
+        if facts.renewal_limit_hard and limit is not None:
             for window, count in sorted(Counter(facts.window_of(a) for a in book).items()):
                 if count >= limit - 1:
-                    found.append(Tight("renewal_spread", csm_id, window, count, limit,
-                                       limit - count, f"renewal_spread: {csm_id} has {count} "
-                                                      f"of {limit} renewals in {window}"))
+                    found.append(
+                        Tight(
+                            "renewal_spread",
+                            csm_id,
+                            window,
+                            count,
+                            limit,
+                            limit - count,
+                            f"renewal_spread: {csm_id} has {count} of {limit} renewals in {window}",
+                        )
+                    )
         minimum = facts.min_book_arr(csm_id)
         if minimum is not None and book:
             arr = sum(round(facts.accounts[a].arr) for a in book)
             if arr - min(round(facts.accounts[a].arr) for a in book) < minimum:
-                found.append(Tight("min_book_arr", csm_id, "", arr, minimum, 0,
-                                   f"min_book_arr: {csm_id}'s book ARR {arr:,} would fall "
-                                   f"below {minimum:,} without any one of its accounts"))
+                found.append(
+                    Tight(
+                        "min_book_arr",
+                        csm_id,
+                        "",
+                        arr,
+                        minimum,
+                        0,
+                        f"min_book_arr: {csm_id}'s book ARR {arr:,} would fall "
+                        f"below {minimum:,} without any one of its accounts",
+                    )
+                )
     cap = policy.continuity.max_moves
     if cap is not None:
-        report = check(instance, owners, solution.effective_date, facts=facts)
+        report = facts.checker.check(owners)
         voluntary = report.moves - report.forced_moves
         if voluntary >= cap - 1:
-            found.append(Tight("move_cap", None, "plan", voluntary, cap, cap - voluntary,
-                               f"move_cap: {voluntary} of {cap} voluntary moves used"))
-    return sorted(found, key=lambda t: (t.room, t.rule != "account_caps", t.csm or "",
-                                        t.subject))
+            found.append(
+                Tight(
+                    "move_cap",
+                    None,
+                    "plan",
+                    voluntary,
+                    cap,
+                    cap - voluntary,
+                    f"move_cap: {voluntary} of {cap} voluntary moves used",
+                )
+            )
+    return sorted(found, key=lambda t: (t.room, t.rule != "account_caps", t.csm or "", t.subject))
 
 
-def _effort_limits(facts: Facts, csm_id: str, book: list[str],
-                   smallest: int | None) -> list[Tight]:
+def _effort_limits(facts: Facts, csm_id: str, book: list[str], smallest: int | None) -> list[Tight]:
     """Effort capacity and hard band limits of one CSM's book."""
     found = []
     load = sum(facts.effort(a, csm_id) for a in book)
     capacity = facts.capacity(csm_id)
     if smallest is not None and capacity - load < smallest:
-        found.append(Tight("effort_capacity", csm_id, "", load / UNITS, capacity / UNITS,
-                           round((capacity - load) / smallest, 2),
-                           f"effort_capacity: {csm_id} carries {load / UNITS:.2f} of "
-                           f"{capacity / UNITS:.2f}; its smallest possible newcomer needs "
-                           f"{smallest / UNITS:.2f}", smallest / UNITS))
+        found.append(
+            Tight(
+                "effort_capacity",
+                csm_id,
+                "",
+                load / UNITS,
+                capacity / UNITS,
+                round((capacity - load) / smallest, 2),
+                f"effort_capacity: {csm_id} carries {load / UNITS:.2f} of "
+                f"{capacity / UNITS:.2f}; its smallest possible newcomer needs "
+                f"{smallest / UNITS:.2f}",
+                smallest / UNITS,
+            )
+        )
     band = facts.instance.policy.balance.band
     target = facts.balance_target.get(csm_id)
     if band is None or target is None:
@@ -147,15 +193,33 @@ def _effort_limits(facts: Facts, csm_id: str, book: list[str],
     slack = math.floor(band * capacity + 1e-9)
     top, floor = target + slack, target - slack
     if smallest is not None and top < capacity and top - load < smallest:
-        found.append(Tight("balance", csm_id, "top", load / UNITS, top / UNITS,
-                           round((top - load) / smallest, 2),
-                           f"balance: {csm_id} carries {load / UNITS:.2f}, band top "
-                           f"{top / UNITS:.2f}; its smallest possible newcomer needs "
-                           f"{smallest / UNITS:.2f}", smallest / UNITS))
+        found.append(
+            Tight(
+                "balance",
+                csm_id,
+                "top",
+                load / UNITS,
+                top / UNITS,
+                round((top - load) / smallest, 2),
+                f"balance: {csm_id} carries {load / UNITS:.2f}, band top "
+                f"{top / UNITS:.2f}; its smallest possible newcomer needs "
+                f"{smallest / UNITS:.2f}",
+                smallest / UNITS,
+            )
+        )
     if book and floor > 0 and load - min(facts.effort(a, csm_id) for a in book) < floor:
-        found.append(Tight("balance", csm_id, "floor", load / UNITS, floor / UNITS, 0,
-                           f"balance: {csm_id} carries {load / UNITS:.2f}, band floor "
-                           f"{floor / UNITS:.2f}: it cannot lose any account"))
+        found.append(
+            Tight(
+                "balance",
+                csm_id,
+                "floor",
+                load / UNITS,
+                floor / UNITS,
+                0,
+                f"balance: {csm_id} carries {load / UNITS:.2f}, band floor "
+                f"{floor / UNITS:.2f}: it cannot lose any account",
+            )
+        )
     return found
 
 
@@ -176,8 +240,9 @@ def _profile_name(csm: Csm) -> str:
     return " / ".join(parts)
 
 
-def relaxations(instance: Instance, tight: list[Tight], facts: Facts,
-                top: int = 3) -> list[tuple[str, Instance]]:
+def relaxations(
+    instance: Instance, tight: list[Tight], facts: Facts, top: int = 3
+) -> list[tuple[str, Instance]]:
     """The changes worth re-solving: the `top` most binding caps and capacities, and one
     more CSM in the pool (eligibility profile) with the most binding limits."""
     changes: list[tuple[str, Instance]] = []
@@ -190,15 +255,23 @@ def relaxations(instance: Instance, tight: list[Tight], facts: Facts,
         if item.rule == "account_caps":
             cap = int(item.limit)
             caps = {**csm.max_accounts, item.subject: cap + 1}
-            changes.append((f"one more {item.subject} slot for {item.csm} (cap {cap} -> "
-                            f"{cap + 1})", _replace_csm(instance, item.csm, max_accounts=caps)))
+            changes.append(
+                (
+                    f"one more {item.subject} slot for {item.csm} (cap {cap} -> {cap + 1})",
+                    _replace_csm(instance, item.csm, max_accounts=caps),
+                )
+            )
         elif item.rule == "effort_capacity" and csm.ramp > 0:
             # Room for the smallest newcomer, at this CSM's ramp.
             need = item.used + item.step - item.limit
             extra = math.ceil(max(need, 0.01) / csm.ramp * UNITS) / UNITS
-            changes.append((f"{extra:g} more capacity for {item.csm} ({csm.capacity:g} -> "
-                            f"{csm.capacity + extra:g}: room for one more account)",
-                            _replace_csm(instance, item.csm, capacity=csm.capacity + extra)))
+            changes.append(
+                (
+                    f"{extra:g} more capacity for {item.csm} ({csm.capacity:g} -> "
+                    f"{csm.capacity + extra:g}: room for one more account)",
+                    _replace_csm(instance, item.csm, capacity=csm.capacity + extra),
+                )
+            )
     by_profile = Counter(_profile(facts.csms[t.csm]) for t in tight if t.csm is not None)
     if by_profile:
         profile = by_profile.most_common(1)[0][0]
@@ -206,16 +279,28 @@ def relaxations(instance: Instance, tight: list[Tight], facts: Facts,
         model = max(like, key=lambda c: (c.ramp, c.capacity, c.id))
         taken = {c.id for c in instance.csms}
         new_id = next(f"NEW-{i}" for i in range(1, len(taken) + 2) if f"NEW-{i}" not in taken)
-        hire = model.model_copy(update={"id": new_id, "name": "what-if hire", "ramp": 1.0,
-                                        "leaving": False})
-        changes.append((f"one more CSM in {_profile_name(model)} ({new_id}, like {model.id})",
-                        instance.model_copy(update={"csms": [*instance.csms, hire]})))
+        hire = model.model_copy(
+            update={"id": new_id, "name": "what-if hire", "ramp": 1.0, "leaving": False}
+        )
+        changes.append(
+            (
+                f"one more CSM in {_profile_name(model)} ({new_id}, like {model.id})",
+                instance.model_copy(update={"csms": [*instance.csms, hire]}),
+            )
+        )
     return changes
 
 
-def what_ifs(instance: Instance, solution: Solution, tight: list[Tight], top: int = 3,
-             time_limit: float = 10.0, workers: int = 8, seed: int = 0,
-             facts: Facts | None = None) -> list[WhatIf]:
+def what_ifs(
+    instance: Instance,
+    solution: Solution,
+    tight: list[Tight],
+    top: int = 3,
+    time_limit: float = 10.0,
+    workers: int = 8,
+    seed: int = 0,
+    facts: Facts | None = None,
+) -> list[WhatIf]:
     """Re-solve with each relaxation; the baseline is the plan when it is proven optimal,
     else a re-solve of the instance with the same limits (a fair comparison)."""
     facts = facts or Facts(instance, solution.effective_date)
@@ -223,16 +308,26 @@ def what_ifs(instance: Instance, solution: Solution, tight: list[Tight], top: in
     baseline: float | None
     if solution.status == "OPTIMAL":
         # Recomputed, not read from the file: the same checker scores every what-if.
-        baseline = check(instance, solution.owners(), date, facts=facts).objective
+        baseline = facts.checker.check(solution.owners()).objective
         baseline_optimal = True
     else:
-        result = solve(instance, time_limit=time_limit, workers=workers, seed=seed,
-                       effective_date=date)
+        result = solve(
+            instance, time_limit=time_limit, workers=workers, seed=seed, effective_date=date
+        )
         baseline, baseline_optimal = result.objective, result.status == "OPTIMAL"
     found = []
     for change, changed in relaxations(instance, tight, facts, top):
-        result = solve(changed, time_limit=time_limit, workers=workers, seed=seed,
-                       effective_date=date)
-        found.append(WhatIf(change, baseline, result.objective, baseline_optimal,
-                            result.status == "OPTIMAL", result.status))
+        result = solve(
+            changed, time_limit=time_limit, workers=workers, seed=seed, effective_date=date
+        )
+        found.append(
+            WhatIf(
+                change,
+                baseline,
+                result.objective,
+                baseline_optimal,
+                result.status == "OPTIMAL",
+                result.status,
+            )
+        )
     return found

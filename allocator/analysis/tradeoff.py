@@ -11,19 +11,20 @@ plan is kept and the point says so. Every point's plan goes through the checker.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from allocator.checker.check import check
+from allocator.checker import check
 from allocator.io.files import write_atomic
-from allocator.schema.instance import Instance
-from allocator.pipeline.result import SolveResult
-from allocator.pipeline.solve import effective_date_of, relative_gap, solve
+from allocator.pipeline import SolveResult, solve
+from allocator.schema.instance import Instance, effective_date_of
+from allocator.schema.plan import Plan
+from allocator.schema.solution import relative_gap
 
 Budget = int | None  # None: no cap
 DEFAULT_POINTS = "0,25,50,100,200,unlimited"
@@ -42,7 +43,7 @@ class TradeoffPoint:
     gap: float | None
     checker: str  # "ok", "N violations" or "no plan"
     note: str = ""
-    plan: dict[str, str | None] | None = None
+    plan: Plan | None = None
 
     @property
     def label(self) -> str:
@@ -75,52 +76,87 @@ def curve_instance(instance: Instance, budget: Budget, balance_only: bool = Fals
     zero = {"moves": 0.0}
     if balance_only:
         zero.update(renewal_bunching=0.0, pair_cost=0.0, specialization=0.0)
-    policy = policy.model_copy(update={
-        "weights": policy.weights.model_copy(update=zero),
-        "continuity": policy.continuity.model_copy(update={"max_moves": budget}),
-    })
+    policy = policy.model_copy(
+        update={
+            "weights": policy.weights.model_copy(update=zero),
+            "continuity": policy.continuity.model_copy(update={"max_moves": budget}),
+        }
+    )
     return instance.model_copy(update={"policy": policy})
 
 
-def _point(budget: Budget, status: str, instance: Instance, plan: dict[str, str | None],
-           effective: dt.date, bound: float | None, note: str) -> TradeoffPoint:
+def _point(
+    budget: Budget,
+    status: str,
+    instance: Instance,
+    plan: Plan,
+    effective: dt.date,
+    bound: float | None,
+    note: str,
+) -> TradeoffPoint:
     report = check(instance, plan, effective)
     objective = round(report.objective, 6)  # sums of hundredths: drop float noise
     final_bound = None if bound is None else round(min(bound, objective), 6)
     gap = relative_gap(objective, final_bound)
     return TradeoffPoint(
-        budget=budget, status=status, objective=objective,
-        balance=round(report.terms["balance"], 6), moves=report.moves - report.forced_moves,
-        forced_moves=report.forced_moves, bound=final_bound,
+        budget=budget,
+        status=status,
+        objective=objective,
+        balance=round(report.terms["balance"], 6),
+        moves=report.moves - report.forced_moves,
+        forced_moves=report.forced_moves,
+        bound=final_bound,
         gap=None if gap is None else round(gap, 9),
         checker="ok" if report.feasible else f"{len(report.violations)} violations",
-        note=note, plan=plan)
+        note=note,
+        plan=plan,
+    )
 
 
-def _choose(budget: Budget, current: Instance, result: SolveResult,
-            previous: TradeoffPoint | None, effective: dt.date) -> TradeoffPoint:
+def _choose(
+    budget: Budget,
+    current: Instance,
+    result: SolveResult,
+    previous: TradeoffPoint | None,
+    effective: dt.date,
+) -> TradeoffPoint:
     """The solver's plan, unless the previous point's plan (feasible here too) is better,
     or as good with fewer moves."""
     solution = result.solution
     value = solution.objective if result.feasible else None
     if previous is None or previous.plan is None or previous.objective is None:
         if value is None:
-            return TradeoffPoint(budget=budget, status=solution.status, objective=None,
-                                 balance=None, moves=None, forced_moves=None,
-                                 bound=solution.bound, gap=None, checker="no plan",
-                                 note="; ".join(solution.explanation[:1]))
-        return _point(budget, solution.status, current, result.owners, effective,
-                      solution.bound, "")
+            return TradeoffPoint(
+                budget=budget,
+                status=solution.status,
+                objective=None,
+                balance=None,
+                moves=None,
+                forced_moves=None,
+                bound=solution.bound,
+                gap=None,
+                checker="no plan",
+                note="; ".join(solution.explanation[:1]),
+            )
+        return _point(
+            budget, solution.status, current, result.owners, effective, solution.bound, ""
+        )
     carried = check(current, previous.plan, effective)
     if not carried.feasible:  # cannot happen unless the move cap rule is broken
-        raise RuntimeError(f"budget {previous.label}'s plan breaks budget {budget}: "
-                           f"{carried.violations[0]}")
+        raise RuntimeError(
+            f"budget {previous.label}'s plan breaks budget {budget}: {carried.violations[0]}"
+        )
     carried_moves = carried.moves - carried.forced_moves
-    if value is not None and (value < carried.objective - _TOLERANCE or (
+    if value is not None and (
+        value < carried.objective - _TOLERANCE
+        or (
             value <= carried.objective + _TOLERANCE
-            and solution.moves - solution.forced_moves <= carried_moves)):
-        return _point(budget, solution.status, current, result.owners, effective,
-                      solution.bound, "")
+            and solution.moves - solution.forced_moves <= carried_moves
+        )
+    ):
+        return _point(
+            budget, solution.status, current, result.owners, effective, solution.bound, ""
+        )
     if value is None:
         why = f"solver found no plan ({solution.status})"
     elif value <= carried.objective + _TOLERANCE:
@@ -128,24 +164,41 @@ def _choose(budget: Budget, current: Instance, result: SolveResult,
     else:
         why = f"solver's plan ({value:,.2f}) is worse"
     proven = solution.bound is not None and carried.objective <= solution.bound + _TOLERANCE
-    return _point(budget, "OPTIMAL" if proven else "FEASIBLE", current, previous.plan,
-                  effective, solution.bound, f"{why}; kept budget {previous.label}'s plan")
+    return _point(
+        budget,
+        "OPTIMAL" if proven else "FEASIBLE",
+        current,
+        previous.plan,
+        effective,
+        solution.bound,
+        f"{why}; kept budget {previous.label}'s plan",
+    )
 
 
-def run_tradeoff(instance: Instance, budgets: list[Budget], time_limit: float = 10.0,
-                 workers: int = 8, seed: int = 0, balance_only: bool = False,
-                 on_point: Callable[[TradeoffPoint], None] | None = None) -> list[TradeoffPoint]:
+def run_tradeoff(
+    instance: Instance,
+    budgets: list[Budget],
+    time_limit: float = 10.0,
+    workers: int = 8,
+    seed: int = 0,
+    balance_only: bool = False,
+    on_point: Callable[[TradeoffPoint], None] | None = None,
+) -> list[TradeoffPoint]:
     """One point per budget (ascending, unlimited last); `time_limit` is per point."""
     effective = effective_date_of(instance)
-    ordered = sorted(b for b in budgets if b is not None) + (
-        [None] if None in budgets else [])
+    ordered = sorted(b for b in budgets if b is not None) + ([None] if None in budgets else [])
     points: list[TradeoffPoint] = []
     previous: TradeoffPoint | None = None
     for budget in ordered:
         current = curve_instance(instance, budget, balance_only)
-        result = solve(current, time_limit=time_limit, workers=workers, seed=seed,
-                       effective_date=effective,
-                       hint_plan=None if previous is None else previous.plan)
+        result = solve(
+            current,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            effective_date=effective,
+            start=None if previous is None else previous.plan,
+        )
         point = _choose(budget, current, result, previous, effective)
         points.append(point)
         if on_point is not None:
@@ -155,15 +208,36 @@ def run_tradeoff(instance: Instance, budgets: list[Budget], time_limit: float = 
     return points
 
 
-FRAME_COLUMNS = ["budget", "status", "objective", "balance", "moves", "forced_moves", "bound",
-                 "gap", "checker", "note"]
+FRAME_COLUMNS = [
+    "budget",
+    "status",
+    "objective",
+    "balance",
+    "moves",
+    "forced_moves",
+    "bound",
+    "gap",
+    "checker",
+    "note",
+]
 
 
 def points_frame(points: list[TradeoffPoint]) -> pd.DataFrame:
-    rows = [{"budget": p.label, "status": p.status, "objective": p.objective,
-             "balance": p.balance, "moves": p.moves, "forced_moves": p.forced_moves,
-             "bound": p.bound, "gap": p.gap, "checker": p.checker, "note": p.note}
-            for p in points]
+    rows = [
+        {
+            "budget": p.label,
+            "status": p.status,
+            "objective": p.objective,
+            "balance": p.balance,
+            "moves": p.moves,
+            "forced_moves": p.forced_moves,
+            "bound": p.bound,
+            "gap": p.gap,
+            "checker": p.checker,
+            "note": p.note,
+        }
+        for p in points
+    ]
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
 
@@ -173,23 +247,35 @@ def is_monotone(points: list[TradeoffPoint]) -> bool:
     return all(b <= a + _TOLERANCE for a, b in itertools.pairwise(values))
 
 
-def write_chart(points: list[TradeoffPoint], path: str | Path, title: str) -> bool:
-    """A self-contained plotly HTML chart; False (nothing written) without plotly."""
-    try:
-        go = importlib.import_module("plotly.graph_objects")
-    except ImportError:
-        return False
+def write_chart(points: list[TradeoffPoint], path: str | Path, title: str) -> None:
+    """The curve as a self-contained plotly HTML chart (plotly.js inlined: works offline)."""
     planned = [p for p in points if p.objective is not None]
     labels = [f"budget {p.label}" for p in planned]
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=[p.moves for p in planned], y=[p.objective for p in planned],
-                                mode="lines+markers", name="best plan", text=labels))
+    figure.add_trace(
+        go.Scatter(
+            x=[p.moves for p in planned],
+            y=[p.objective for p in planned],
+            mode="lines+markers",
+            name="best plan",
+            text=labels,
+        )
+    )
     bounded = [p for p in planned if p.bound is not None]
-    figure.add_trace(go.Scatter(x=[p.moves for p in bounded], y=[p.bound for p in bounded],
-                                mode="markers", name="proven bound",
-                                marker={"symbol": "triangle-down"}))
-    figure.update_layout(title=title, xaxis_title="voluntary moves used",
-                         yaxis_title="objective (balance; moves weighted 0)")
-    write_atomic(Path(path), lambda tmp: figure.write_html(
-        str(tmp), include_plotlyjs=True, full_html=True))
-    return True
+    figure.add_trace(
+        go.Scatter(
+            x=[p.moves for p in bounded],
+            y=[p.bound for p in bounded],
+            mode="markers",
+            name="proven bound",
+            marker={"symbol": "triangle-down"},
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis_title="voluntary moves used",
+        yaxis_title="objective (balance; moves weighted 0)",
+    )
+    write_atomic(
+        Path(path), lambda tmp: figure.write_html(str(tmp), include_plotlyjs=True, full_html=True)
+    )

@@ -11,31 +11,28 @@ accounts leave it has, for that CSM:
   lowers one window's count by one).
 
 The floor is the least, over `k`, of the three weighted together. Unlike the flow LP's
-convex curve of moves against shed effort, it counts whole moves: on bench-L's
-6,899-account block the flow LP proves 1,866.6 and the floors of its CSMs add up to 1,938.9.
-The flow LP takes each floor as a cut (`flow_bound.py`).
+convex curve of moves against shed effort, it counts whole moves, so it can prove more;
+the flow LP takes each floor as a cut (`flow.py`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from allocator.facts.derived import Facts
 from allocator.bounds.quick import csm_removals
+from allocator.facts import UNITS, Facts
 
 
 def book_floor(facts: Facts, csm_id: str, held: list[str], move_cost: float) -> float:
     """The floor (natural units) of `csm_id`'s moves, balance and bunching terms, where
     `held` are the accounts it owns today and may keep."""
-    policy = facts.instance.policy
-    weights = policy.weights
+    weights = facts.weights
     efforts = sorted((facts.effort(a, csm_id) for a in held), reverse=True)
     target = facts.balance_target.get(csm_id)
-    excess = (0 if target is None
-              else sum(efforts) - target - facts.balance_tolerance(csm_id))
-    limit = policy.renewal_spread.max_per_window
+    excess = 0 if target is None else sum(efforts) - target - facts.balance_tolerance(csm_id)
+    limit = facts.renewal_limit
     bunched = 0
-    if limit is not None and not policy.renewal_spread.hard:
+    if limit is not None and facts.bunching_penalised:
         windows = Counter(facts.window_of(a) for a in held)
         bunched = sum(max(0, n - limit) for n in windows.values())
     fewest = csm_removals(facts, csm_id, held)
@@ -46,7 +43,10 @@ def book_floor(facts: Facts, csm_id: str, held: list[str], move_cost: float) -> 
             shed += efforts[leavers - 1]
         if leavers < fewest:
             continue
-        value = (move_cost * leavers + weights.balance * max(0, excess - shed) / 100
-                 + weights.renewal_bunching * max(0, bunched - leavers))
+        value = (
+            move_cost * leavers
+            + weights["balance"] * max(0, excess - shed) / UNITS
+            + weights["renewal_bunching"] * max(0, bunched - leavers)
+        )
         best = value if best is None else min(best, value)
     return best or 0.0

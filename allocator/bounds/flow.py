@@ -12,10 +12,9 @@ The moves a CSM makes to shed effort r are at least the piecewise-linear curve t
 (sum of its k largest kept efforts, k), which lies under the true staircase; and at least
 the quick bound's per-CSM count (caps, band top, hard renewal windows). Each CSM's moves,
 deviation and renewal bunching also cost at least its book floor (`book_floor.py`), which
-counts whole moves: bench-L's 6,899-account block 1,866.6 -> 1,938.9, its 17,863-account
-block 3,566.9 -> 3,642.8 (the floors also count bunching there). The LP has a few
-variables and about one row per kept account per CSM: GLOP solves bench-L's biggest block
-(526 CSMs) in well under a second.
+counts whole moves. The LP has a few variables and about one row per kept account per CSM,
+so GLOP solves it in well under a second even on bench-L's biggest block (what the floors
+gain there: benchmarks/NOTES.md, "Fifth round").
 """
 
 from __future__ import annotations
@@ -26,8 +25,8 @@ from collections.abc import Iterable
 from ortools.linear_solver import pywraplp
 
 from allocator.bounds.book_floor import book_floor
-from allocator.facts.derived import Facts
 from allocator.bounds.quick import csm_removals, negative_pair_costs
+from allocator.facts import UNITS, Facts
 
 SAFETY = 1e-6  # relative; GLOP's optimum is exact only to its tolerances
 
@@ -38,9 +37,9 @@ def flow_bound(facts: Facts, accounts: Iterable[str], csms: Iterable[str]) -> fl
     accounts = list(accounts)
     csm_list = list(csms)
     in_block = set(csm_list)
-    policy = facts.instance.policy
+    weights = facts.weights
     forced = facts.eligibility.forced_move
-    move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
+    move_cost = facts.move_cost
     kept: dict[str, list[str]] = defaultdict(list)
     supply_low = supply_high = 0.0  # effort of accounts that change owner anyway
     ratio_low, ratio_high = 1.0, 1.0  # effort at a new owner / effort at the current one
@@ -76,8 +75,9 @@ def flow_bound(facts: Facts, accounts: Iterable[str], csms: Iterable[str]) -> fl
         held = float(sum(efforts))
         shed = solver.NumVar(0.0, held, f"shed[{csm_id}]")
         taken = solver.NumVar(0.0, infinity, f"taken[{csm_id}]")
-        moves = solver.NumVar(float(csm_removals(facts, csm_id, book)), infinity,
-                              f"moves[{csm_id}]")
+        moves = solver.NumVar(
+            float(csm_removals(facts, csm_id, book)), infinity, f"moves[{csm_id}]"
+        )
         objective.SetCoefficient(moves, move_cost)
         shed_total.append(shed)
         taken_total.append(taken)
@@ -99,10 +99,10 @@ def flow_bound(facts: Facts, accounts: Iterable[str], csms: Iterable[str]) -> fl
         load = solver.Constraint(load_low - held, load_high - held)
         load.SetCoefficient(shed, -1.0)
         load.SetCoefficient(taken, 1.0)
-        if target is not None and policy.weights.balance > 0:
+        if target is not None and weights["balance"] > 0:
             free = facts.balance_tolerance(csm_id)
             deviation = solver.NumVar(0.0, infinity, f"deviation[{csm_id}]")
-            objective.SetCoefficient(deviation, policy.weights.balance / 100)
+            objective.SetCoefficient(deviation, weights["balance"] / UNITS)
             above = solver.Constraint(held - target - free, infinity)  # dev >= load - t - f
             above.SetCoefficient(deviation, 1.0)
             above.SetCoefficient(shed, 1.0)
@@ -111,9 +111,15 @@ def flow_bound(facts: Facts, accounts: Iterable[str], csms: Iterable[str]) -> fl
             below.SetCoefficient(deviation, 1.0)
             below.SetCoefficient(shed, -1.0)
             below.SetCoefficient(taken, 1.0)
-            own.append((deviation, policy.weights.balance / 100))
-        _floor_cut(solver, objective, own, book_floor(facts, csm_id, book, move_cost),
-                   policy.weights.renewal_bunching * (not policy.renewal_spread.hard), csm_id)
+            own.append((deviation, weights["balance"] / UNITS))
+        _floor_cut(
+            solver,
+            objective,
+            own,
+            book_floor(facts, csm_id, book, move_cost),
+            weights["renewal_bunching"] * facts.bunching_penalised,
+            csm_id,
+        )
     # Everything taken in was shed by some CSM or changes owner anyway, at that account's
     # effort under its new owner.
     upper = solver.Constraint(-infinity, supply_high)
@@ -129,14 +135,21 @@ def flow_bound(facts: Facts, accounts: Iterable[str], csms: Iterable[str]) -> fl
         return None
     value = objective.Value()
     value -= SAFETY * max(1.0, abs(value))
-    return float(move_cost * forced_moves + max(0.0, value)
-            + policy.weights.pair_cost * negative_pair_costs(facts, accounts))
+    return float(
+        move_cost * forced_moves
+        + max(0.0, value)
+        + weights["pair_cost"] * negative_pair_costs(facts, accounts)
+    )
 
 
-
-def _floor_cut(solver: pywraplp.Solver, objective: pywraplp.Objective,
-               own: list[tuple[pywraplp.Variable, float]], floor: float,
-               bunching_weight: float, csm_id: str) -> None:
+def _floor_cut(
+    solver: pywraplp.Solver,
+    objective: pywraplp.Objective,
+    own: list[tuple[pywraplp.Variable, float]],
+    floor: float,
+    bunching_weight: float,
+    csm_id: str,
+) -> None:
     """The CSM's moves, deviation and bunching (a variable of its own here, 0 elsewhere in
     the LP) cost at least its book floor (`book_floor.py`)."""
     if floor <= 0:

@@ -2,8 +2,8 @@
 
 Where a book holds four to six accounts of 8 to 15 effort units against a free tolerance of
 about one unit (bench-L's Global blocks), the LP relaxation balances every book exactly with
-split accounts and its bound is weak: on bench-L's 1,285-account block it is 303, while
-HiGHS's cuts lift it to 411 in 300 s. Here the one-owner rule is relaxed with a price per
+split accounts and its bound is weak (benchmarks/NOTES.md, "Fourth round"). Here the
+one-owner rule is relaxed with a price per
 account, and each CSM then picks its own best book exactly: a dynamic programme over the
 block's effort classes (efforts take 12 to 18 distinct values per block), with the account
 cap and the effort ceiling kept. Renewal bunching (never negative), families, the band's
@@ -18,19 +18,14 @@ least over that whole range, which keeps the bound valid.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.checker.block_objective import pair_cost
-from allocator.facts.blocks import Block
-from allocator.facts.derived import UNITS, Facts
+from allocator.deadline import Deadline
+from allocator.facts import UNITS, Block, Facts
 
 INF = 1e18
-# Cell updates per subgradient step above which the block is left to the LP bounds.
-# bench-L's Global blocks need 13 M to 73 M; its Enterprise and Scale blocks 0.5 G to 11 G.
-WORK_LIMIT = 3e8
 GRIDS = (50, 40, 25, 20, 10, 8, 5, 4, 2, 1)
 
 
@@ -60,9 +55,11 @@ class _Book:
             nxt = table.copy()
             for m in range(1, most + 1):
                 shift = m * cells
-                np.minimum(nxt[m:, shift:],
-                           table[:self.cap + 1 - m, :self.cells + 1 - shift] + prefix[m],
-                           out=nxt[m:, shift:])
+                np.minimum(
+                    nxt[m:, shift:],
+                    table[: self.cap + 1 - m, : self.cells + 1 - shift] + prefix[m],
+                    out=nxt[m:, shift:],
+                )
             layers.append((cells, ids[order], prefix, most, table))
             table = nxt
         total = table + self.balance
@@ -82,8 +79,7 @@ class _Book:
         return value, taken
 
 
-def _segment_cap(facts: Facts, segments: set[str | None], csm_id: str,
-                 eligible: int) -> int:
+def _segment_cap(facts: Facts, segments: set[str | None], csm_id: str, eligible: int) -> int:
     """Most accounts a CSM may hold in the block: its cap when the block is one segment."""
     cap = facts.account_cap(csm_id, str(next(iter(segments)))) if len(segments) == 1 else None
     return eligible if cap is None else min(cap, eligible)
@@ -106,8 +102,13 @@ def _books(facts: Facts, block: Block) -> list[_Book]:
     for account_id in block.accounts:
         for csm_id in facts.eligibility.allowed[account_id]:
             if csm_id in by_csm:
-                by_csm[csm_id].append((index[account_id], facts.effort(account_id, csm_id),
-                                       pair_cost(facts, account_id, csm_id)))
+                by_csm[csm_id].append(
+                    (
+                        index[account_id],
+                        facts.effort(account_id, csm_id),
+                        facts.checker.owner_cost(account_id, csm_id),
+                    )
+                )
     books = []
     for csm_id in block.csms:
         options = by_csm[csm_id]
@@ -124,33 +125,42 @@ def _books(facts: Facts, block: Block) -> list[_Book]:
         else:  # the least excess anywhere in [low, high]
             under = np.maximum(0, target - free - high)
             over = np.maximum(0, low - target - free)
-            balance = facts.instance.policy.weights.balance * (under + over) / UNITS
+            balance = facts.weights["balance"] * (under + over) / UNITS
         classes: dict[int, tuple[list[int], list[float]]] = {}
         for i, effort, cost in options:
             ids, costs = classes.setdefault(effort // grid, ([], []))
             ids.append(i)
             costs.append(cost)
-        books.append(_Book(cap, cells, balance.astype(float),
-                           [(c, np.array(ids), np.array(costs, dtype=float))
-                            for c, (ids, costs) in sorted(classes.items())]))
+        books.append(
+            _Book(
+                cap,
+                cells,
+                balance.astype(float),
+                [
+                    (c, np.array(ids), np.array(costs, dtype=float))
+                    for c, (ids, costs) in sorted(classes.items())
+                ],
+            )
+        )
     return books
 
 
-def lagrangian_bound(facts: Facts, block: Block, upper: float,
-                     time_limit: float) -> float | None:
+def lagrangian_bound(
+    facts: Facts, block: Block, upper: float, deadline: Deadline, work_limit: float
+) -> float | None:
     """A proven lower bound on the block's objective, or None when the block is too big
-    for this bound in the time (or has no CSM). `upper` is a plan's objective: it steers
-    the step sizes and ends the search once the bound reaches it."""
-    started = time.monotonic()
+    for this bound (more than `work_limit` cell updates a step) or has no CSM. `upper` is
+    a plan's objective: it steers the step sizes and ends the search once the bound
+    reaches it."""
     if not block.csms or not block.accounts:
         return None
     books = _books(facts, block)
-    if sum(book.work() for book in books) > WORK_LIMIT:
+    if sum(book.work() for book in books) > work_limit:
         return None
     price = np.zeros(len(block.accounts))
     best = -INF
     step, stalled = 1.0, 0
-    while time.monotonic() - started < time_limit:
+    while not deadline.expired():
         value = float(price.sum())
         held = np.zeros(len(block.accounts))
         for book in books:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from allocator.facts.derived import Facts
+from allocator.facts import UNITS, Facts
+from allocator.schema.plan import Plan
 
 
 def fewest_to_remove(efforts: list[int], excess: int) -> int:
@@ -32,8 +33,7 @@ def fewest_to_remove(efforts: list[int], excess: int) -> int:
     return len(efforts)  # cannot shed enough: the block is infeasible; any count is a bound
 
 
-def voluntary_moves(facts: Facts, accounts: Iterable[str],
-                    plan: dict[str, str | None]) -> int:
+def voluntary_moves(facts: Facts, accounts: Iterable[str], plan: Plan) -> int:
     """Accounts whose current owner could keep them but `plan` moves."""
     forced = facts.eligibility.forced_move
     count = 0
@@ -48,7 +48,6 @@ def csm_removals(facts: Facts, csm_id: str, held: list[str]) -> int:
     """The fewest of `held` (accounts `csm_id` owns and may keep) that must leave it: to
     get under its effort ceiling (capacity, the band's top), its account caps and, when the
     renewal spread is a hard rule, each renewal window's limit."""
-    spread = facts.instance.policy.renewal_spread
     efforts = [facts.effort(a, csm_id) for a in held]
     need = fewest_to_remove(efforts, sum(efforts) - facts.effort_ceiling(csm_id))
     over_caps = 0  # segments hold disjoint accounts: their excesses add up
@@ -57,9 +56,10 @@ def csm_removals(facts: Facts, csm_id: str, held: list[str]) -> int:
         if cap is not None:
             over_caps += max(0, count - cap)
     need = max(need, over_caps)
-    if spread.hard and spread.max_per_window is not None:
+    limit = facts.renewal_limit
+    if facts.renewal_limit_hard and limit is not None:
         windows = Counter(facts.window_of(a) for a in held)
-        need = max(need, sum(max(0, n - spread.max_per_window) for n in windows.values()))
+        need = max(need, sum(max(0, n - limit) for n in windows.values()))
     return need
 
 
@@ -96,16 +96,16 @@ def negative_pair_costs(facts: Facts, accounts: Iterable[str]) -> float:
     negative = 0.0
     priced = {a for a, _ in facts.pair_cost}
     for account_id in (a for a in accounts if a in priced):
-        costs = [facts.pair_cost.get((account_id, c), 0) for c in
-                 facts.eligibility.allowed[account_id]]
-        negative += min(0, min(costs, default=0)) / 100
+        costs = [
+            facts.pair_cost.get((account_id, c), 0) for c in facts.eligibility.allowed[account_id]
+        ]
+        negative += min(0, min(costs, default=0)) / UNITS
     return negative
 
 
 def quick_bound(facts: Facts, accounts: Iterable[str]) -> float:
     """A lower bound on the objective of the block holding `accounts`."""
     accounts = list(accounts)
-    policy = facts.instance.policy
-    move_cost = policy.weights.moves * round(policy.continuity.cost_per_move * 100) / 100
-    return (move_cost * leaving_moves(facts, accounts)
-            + policy.weights.pair_cost * negative_pair_costs(facts, accounts))
+    return facts.move_cost * leaving_moves(facts, accounts) + facts.weights[
+        "pair_cost"
+    ] * negative_pair_costs(facts, accounts)

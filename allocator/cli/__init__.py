@@ -1,1 +1,1 @@
-"""cli."""
+"""The `allocate` command line."""

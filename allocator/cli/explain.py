@@ -1,8 +1,4 @@
-"""`allocate explain | why | tight`: why no plan fits, why an account moved, what is tight.
-
-`allocator.cli.main` imports this module at its end to register the commands, so names from it
-are imported inside the functions, when the command runs.
-"""
+"""`allocate explain | why | tight`: why no plan fits, why an account moved, what is tight."""
 
 from __future__ import annotations
 
@@ -10,115 +6,157 @@ import sys
 from pathlib import Path
 
 import click
+from rich.table import Table
 
-from allocator.io.loading import load_instance
-from allocator.schema.solution import Solution
-from allocator.schema.errors import InputError, Problem
-
-
-def _load_plan(solution_path: Path) -> Solution:
-    from allocator.cli.main import load_solution
-
-    solution = load_solution(solution_path)
-    if not solution.assignments:
-        raise InputError(str(solution_path), [Problem(
-            "solution", "assignments", f"no plan in this solution (status {solution.status})")])
-    return solution
-
-
-def _warn_if_other_instance(instance_path: Path, solution_path: Path, solution: Solution,
-                            instance_hash: str) -> None:
-    from allocator.cli.main import err
-
-    if solution.instance_hash and solution.instance_hash != instance_hash:
-        err.print(f"warning: {solution_path} was solved for a different version of "
-                  f"{instance_path} (instance hash differs)", markup=False)
-
-
-def _explain(instance_path: Path, time_limit: float, workers: int) -> None:
-    from allocator.cli.main import EXIT_INFEASIBLE, EXIT_NO_PLAN, out
-    from allocator.explain.diagnose import diagnose
-
-    instance = load_instance(instance_path)
-    diagnosis = diagnose(instance, time_limit=time_limit, workers=workers)
-    if diagnosis.status == "FEASIBLE":
-        out.print(f"{instance_path}: a plan exists — the capacity pre-check found no "
-                  f"shortfall and the solver found a plan ({diagnosis.seconds:.1f} s)",
-                  markup=False)
-        return
-    if diagnosis.status == "UNKNOWN":
-        out.print(f"{instance_path}: undecided within {time_limit:g} s — "
-                  + "; ".join(diagnosis.lines), markup=False)
-        sys.exit(EXIT_NO_PLAN)
-    source = ("capacity pre-check" if diagnosis.source == "precheck"
-              else "a minimal set of rule instances that cannot all hold")
-    out.print(f"{instance_path}: no plan satisfies every rule ({source}, "
-              f"{diagnosis.seconds:.1f} s):", markup=False)
-    for line in diagnosis.lines:
-        out.print(f"  {line}", markup=False)
-    sys.exit(EXIT_INFEASIBLE)
+from allocator.analysis.tight import binding_limits, what_ifs
+from allocator.analysis.why import why_lines
+from allocator.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_NO_PLAN,
+    guarded,
+    load_plan,
+    out,
+    warn_if_other_instance,
+)
+from allocator.explain import diagnose
+from allocator.facts import Facts
+from allocator.io import load_instance
+from allocator.schema import InputError, Problem, instance_hash
 
 
 @click.command("explain")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
-@click.option("--time-limit", type=click.FloatRange(min=0.5), default=30.0, show_default=True,
-              help="Seconds for the conflict search.")
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True,
-              help="Workers for deciding whether a plan exists (conflicts are searched on one).")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.5),
+    default=30.0,
+    show_default=True,
+    help="Seconds for the conflict search.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Workers for deciding whether a plan exists (conflicts are searched on one).",
+)
+@guarded
 def explain_command(instance_path: Path, time_limit: float, workers: int) -> None:
     """Say why no plan fits INSTANCE (exit 3), or that one exists (exit 0)."""
-    from allocator.cli.main import guarded
-
-    guarded(_explain)(instance_path, time_limit, workers)
-
-
-def _why(instance_path: Path, solution_path: Path, account_id: str, time_limit: float,
-         workers: int, seed: int) -> None:
-    from allocator.cli.main import out
-    from allocator.pipeline.solve import instance_hash
-    from allocator.analysis.why import why_lines
-
     instance = load_instance(instance_path)
-    solution = _load_plan(solution_path)
-    if account_id not in {a.id for a in instance.accounts}:
-        raise InputError(str(instance_path), [Problem(
-            f"accounts[id={account_id}]", "", "no such account in the instance")])
-    if account_id not in solution.owners():
-        raise InputError(str(solution_path), [Problem(
-            f"assignments[account={account_id}]", "", "the plan does not list this account")])
-    _warn_if_other_instance(instance_path, solution_path, solution, instance_hash(instance))
-    for line in why_lines(instance, solution, account_id, time_limit, workers, seed):
-        out.print(line, markup=False)
+    diagnosis = diagnose(instance, time_limit=time_limit, workers=workers)
+    if diagnosis.status == "FEASIBLE":
+        out.print(
+            f"{instance_path}: a plan exists — the capacity pre-check found no "
+            f"shortfall and the solver found a plan ({diagnosis.seconds:.1f} s)",
+            markup=False,
+        )
+        return
+    if diagnosis.status == "UNKNOWN":
+        out.print(
+            f"{instance_path}: undecided within {time_limit:g} s — " + "; ".join(diagnosis.lines),
+            markup=False,
+        )
+        sys.exit(EXIT_NO_PLAN)
+    source = (
+        "capacity pre-check"
+        if diagnosis.source == "precheck"
+        else "a minimal set of rule instances that cannot all hold"
+    )
+    out.print(
+        f"{instance_path}: no plan satisfies every rule ({source}, {diagnosis.seconds:.1f} s):",
+        markup=False,
+    )
+    for line in diagnosis.lines:
+        out.print(f"  {line}", markup=False)
+    sys.exit(EXIT_INFEASIBLE)
 
 
 @click.command("why")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
 @click.argument("account_id", metavar="ACCOUNT")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
-              help="Seconds for the re-solve that keeps the previous owner.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=20.0,
+    show_default=True,
+    help="Seconds for the re-solve that keeps the previous owner.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def why_command(instance_path: Path, solution_path: Path, account_id: str, time_limit: float,
-                workers: int, seed: int) -> None:
+@guarded
+def why_command(
+    instance_path: Path,
+    solution_path: Path,
+    account_id: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+) -> None:
     """Explain one account's assignment, and what keeping its previous owner would cost."""
-    from allocator.cli.main import guarded
-
-    guarded(_why)(instance_path, solution_path, account_id, time_limit, workers, seed)
-
-
-def _tight(instance_path: Path, solution_path: Path, time_limit: float, top: int,
-           rows: int, workers: int, seed: int) -> None:
-    from rich.table import Table
-
-    from allocator.cli.main import out
-    from allocator.facts.derived import Facts
-    from allocator.pipeline.solve import instance_hash
-    from allocator.analysis.tight import binding_limits, what_ifs
-
     instance = load_instance(instance_path)
-    solution = _load_plan(solution_path)
-    _warn_if_other_instance(instance_path, solution_path, solution, instance_hash(instance))
+    solution = load_plan(solution_path)
+    if account_id not in {a.id for a in instance.accounts}:
+        raise InputError(
+            str(instance_path),
+            [Problem(f"accounts[id={account_id}]", "", "no such account in the instance")],
+        )
+    if account_id not in solution.owners():
+        raise InputError(
+            str(solution_path),
+            [
+                Problem(
+                    f"assignments[account={account_id}]", "", "the plan does not list this account"
+                )
+            ],
+        )
+    warn_if_other_instance(instance_path, solution_path, solution, instance_hash(instance))
+    for line in why_lines(instance, solution, account_id, time_limit, workers, seed):
+        out.print(line, markup=False)
+
+
+@click.command("tight")
+@click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
+@click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds per what-if re-solve.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Most binding caps and capacities to re-solve with one more slot "
+    "(plus one more CSM in the tightest pool); 0 skips the re-solves.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Binding limits to list.",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@guarded
+def tight_command(
+    instance_path: Path,
+    solution_path: Path,
+    time_limit: float,
+    top: int,
+    rows: int,
+    workers: int,
+    seed: int,
+) -> None:
+    """List the caps, capacities and bands a plan binds, and what relaxing them is worth."""
+    instance = load_instance(instance_path)
+    solution = load_plan(solution_path)
+    warn_if_other_instance(instance_path, solution_path, solution, instance_hash(instance))
     facts = Facts(instance, solution.effective_date)
     tight = binding_limits(instance, solution, facts)
     if not tight:
@@ -128,8 +166,14 @@ def _tight(instance_path: Path, solution_path: Path, time_limit: float, top: int
     for column in ("rule", "CSM", "of", "used", "limit", "room (accounts)"):
         table.add_column(column, justify="right" if column in ("used", "limit") else "left")
     for item in tight[:rows]:
-        table.add_row(item.rule, item.csm or "-", item.subject or "-", f"{item.used:g}",
-                      f"{item.limit:g}", f"{item.room:g}")
+        table.add_row(
+            item.rule,
+            item.csm or "-",
+            item.subject or "-",
+            f"{item.used:g}",
+            f"{item.limit:g}",
+            f"{item.room:g}",
+        )
     out.print(table)
     if len(tight) > rows:
         out.print(f"... and {len(tight) - rows} more (--rows to show them)")
@@ -138,25 +182,7 @@ def _tight(instance_path: Path, solution_path: Path, time_limit: float, top: int
     out.print(f"What relaxing the most binding would change (re-solves of {time_limit:g} s):")
     for what_if in what_ifs(instance, solution, tight, top, time_limit, workers, seed, facts):
         out.print(f"  {what_if.text}", markup=False)
-    out.print("Capacity and headcount shift every balance target in their pool, so they can "
-              "raise the objective as well as lower it.")
-
-
-@click.command("tight")
-@click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
-@click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds per what-if re-solve.")
-@click.option("--top", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Most binding caps and capacities to re-solve with one more slot "
-                   "(plus one more CSM in the tightest pool); 0 skips the re-solves.")
-@click.option("--rows", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Binding limits to list.")
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-def tight_command(instance_path: Path, solution_path: Path, time_limit: float, top: int,
-                  rows: int, workers: int, seed: int) -> None:
-    """List the caps, capacities and bands a plan binds, and what relaxing them is worth."""
-    from allocator.cli.main import guarded
-
-    guarded(_tight)(instance_path, solution_path, time_limit, top, rows, workers, seed)
+    out.print(
+        "Capacity and headcount shift every balance target in their pool, so they can "
+        "raise the objective as well as lower it."
+    )

@@ -1,54 +1,45 @@
-"""`allocate import | moves | diff | tradeoff`: quarterly rebalancing from CRM exports.
-
-Registered on the main group in `cli.py`. This module imports `allocator.cli.main` only inside
-functions, since `cli.py` imports this module to register the commands.
-"""
+"""`allocate import | moves | diff | tradeoff`: quarterly rebalancing from CRM exports."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from allocator.schema.errors import InputError, Problem
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from allocator.analysis.diff import diff_plans
+from allocator.analysis.tradeoff import (
+    TradeoffPoint,
+    parse_points,
+    points_frame,
+    run_tradeoff,
+    write_chart,
+)
+from allocator.cli.common import EXIT_CHECKER, err, guarded, load_plan, num, out, warn
+from allocator.crm import (
+    ImportOptions,
+    handoff,
+    handoff_counts,
+    import_files,
+    keys_path,
+    load_preset,
+    move_list,
+    plan_moves,
+    read_keys,
+    read_policy,
+    write_csv,
+    write_keys,
+)
+from allocator.io import load_instance, load_solution, read_orlib_gap, write_instance
+from allocator.schema import InputError, Problem, instance_hash
 
 TABLE_FORMATS = ["csv", "xlsx", "orlib-gap"]
 
 
-def _guarded(func: Callable[..., None]) -> Callable[..., None]:
-    """Input problems -> one line each and exit 2 (as `allocator.cli.main.guarded`)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            func(*args, **kwargs)
-        except InputError as error:
-            from allocator.cli.main import fail_input
-
-            fail_input(error)
-
-    return wrapper
-
-
-def _warn(lines: list[str]) -> None:
-    for line in lines:
-        err.print(f"warning: {line}", markup=False)
-
-
 def _import_gap(path: Path, output: Path) -> None:
-    from allocator.io.generate import write_instance
-    from allocator.io.orlib_gap import read_orlib_gap
 
     instance = read_orlib_gap(path)
     write_instance(instance, output)
@@ -61,41 +52,92 @@ def _usage(message: str) -> InputError:
 
 @click.command("import")
 @click.argument("accounts_path", metavar="ACCOUNTS_FILE", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default=None,
-              help="File format (default: from the suffix; orlib-gap for GAP benchmarks).")
-@click.option("--csms", "csms_path", type=click.Path(path_type=Path), default=None,
-              help="CSM roster (CSV or XLSX).")
-@click.option("--preset", default=None,
-              help="salesforce | gainsight | churnzero | totango | a mapping .json file.")
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path), default=None,
-              help="Policy JSON (the instance's policy object).")
-@click.option("--effective-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Plan date (default: the policy's, else today).")
-@click.option("--max-moves", type=click.IntRange(min=0), default=None,
-              help="Cap on voluntary moves.")
-@click.option("--max-move-share", type=click.FloatRange(0, 1), default=None,
-              help="Cap on voluntary moves as a share of owned accounts (e.g. 0.1).")
-@click.option("--freeze-days", type=click.IntRange(min=0), default=None,
-              help="No voluntary move this many days before renewal.")
-@click.option("--fewest-moves", is_flag=True,
-              help="Only the moves the rules need (policy.continuity.fewest_moves).")
-@click.option("--locks", "locks_path", type=click.Path(path_type=Path), default=None,
-              help="Locks file (CSV/XLSX): account id and reason.")
-@click.option("--unknown-owner", type=click.Choice(["error", "new"]), default="error",
-              show_default=True, help="Owners not in the roster: report, or treat as new.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TABLE_FORMATS),
+    default=None,
+    help="File format (default: from the suffix; orlib-gap for GAP benchmarks).",
+)
+@click.option(
+    "--csms",
+    "csms_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSM roster (CSV or XLSX).",
+)
+@click.option(
+    "--preset",
+    default=None,
+    help="salesforce | gainsight | churnzero | totango | a mapping .json file.",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Policy JSON (the instance's policy object).",
+)
+@click.option(
+    "--effective-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Plan date (default: the policy's, else today).",
+)
+@click.option(
+    "--max-moves", type=click.IntRange(min=0), default=None, help="Cap on voluntary moves."
+)
+@click.option(
+    "--max-move-share",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Cap on voluntary moves as a share of owned accounts (e.g. 0.1).",
+)
+@click.option(
+    "--freeze-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="No voluntary move this many days before renewal.",
+)
+@click.option(
+    "--fewest-moves",
+    is_flag=True,
+    help="Only the moves the rules need (policy.continuity.fewest_moves).",
+)
+@click.option(
+    "--locks",
+    "locks_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Locks file (CSV/XLSX): account id and reason.",
+)
+@click.option(
+    "--unknown-owner",
+    type=click.Choice(["error", "new"]),
+    default="error",
+    show_default=True,
+    help="Owners not in the roster: report, or treat as new.",
+)
 @click.option("--name", default=None, help="Instance name (default: the export's file name).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-@_guarded
-def import_command(accounts_path: Path, fmt: str | None, csms_path: Path | None,
-                   preset: str | None, policy_path: Path | None,
-                   effective_date: dt.datetime | None, max_moves: int | None,
-                   max_move_share: float | None, freeze_days: int | None,
-                   fewest_moves: bool, locks_path: Path | None, unknown_owner: str,
-                   name: str | None, output: Path) -> None:
+@guarded
+def import_command(
+    accounts_path: Path,
+    fmt: str | None,
+    csms_path: Path | None,
+    preset: str | None,
+    policy_path: Path | None,
+    effective_date: dt.datetime | None,
+    max_moves: int | None,
+    max_move_share: float | None,
+    freeze_days: int | None,
+    fewest_moves: bool,
+    locks_path: Path | None,
+    unknown_owner: str,
+    name: str | None,
+    output: Path,
+) -> None:
     """Build an instance from a CRM account export and a CSM roster."""
-    from allocator.crm.importer import ImportOptions, import_files, read_policy
-    from allocator.crm.keys import keys_path, write_keys
-    from allocator.io.generate import write_instance
 
     if fmt == "orlib-gap":
         _import_gap(accounts_path, output)
@@ -107,61 +149,94 @@ def import_command(accounts_path: Path, fmt: str | None, csms_path: Path | None,
     options = ImportOptions(
         policy=read_policy(policy_path) if policy_path else None,
         effective_date=effective_date.date() if effective_date else None,
-        max_moves=max_moves, max_move_share=max_move_share, freeze_days=freeze_days,
-        fewest_moves=fewest_moves, name=name,
-        unknown_owner="new" if unknown_owner == "new" else "error")
-    imported = import_files(accounts_path, csms_path, preset,
-                            "xlsx" if fmt == "xlsx" else "csv" if fmt == "csv" else None,
-                            locks_path, options)
-    _warn(imported.warnings)
+        max_moves=max_moves,
+        max_move_share=max_move_share,
+        freeze_days=freeze_days,
+        fewest_moves=fewest_moves,
+        name=name,
+        unknown_owner="new" if unknown_owner == "new" else "error",
+    )
+    imported = import_files(
+        accounts_path,
+        csms_path,
+        preset,
+        "xlsx" if fmt == "xlsx" else "csv" if fmt == "csv" else None,
+        locks_path,
+        options,
+    )
+    warn(imported.warnings)
     instance = imported.instance
     write_instance(instance, output)
     write_keys(imported.keys, keys_path(output))
     accounts = instance.accounts
     continuity = instance.policy.continuity
-    out.print(f"Wrote {output} and {keys_path(output).name}: {len(accounts)} accounts "
-              f"({sum(a.current_csm is None for a in accounts)} without an owner, "
-              f"{sum(a.locked for a in accounts)} locked, "
-              f"{sum(a.parent_id is not None for a in accounts)} in families), "
-              f"{len(instance.csms)} CSMs ({sum(c.leaving for c in instance.csms)} leaving, "
-              f"{sum(c.ramp < 1 for c in instance.csms)} ramping); effective "
-              f"{instance.policy.effective_date}, move cap "
-              f"{'none' if continuity.max_moves is None else continuity.max_moves}, "
-              f"freeze {continuity.freeze_days} days"
-              + ("; fewest moves" if continuity.fewest_moves else ""))
+    out.print(
+        f"Wrote {output} and {keys_path(output).name}: {len(accounts)} accounts "
+        f"({sum(a.current_csm is None for a in accounts)} without an owner, "
+        f"{sum(a.locked for a in accounts)} locked, "
+        f"{sum(a.parent_id is not None for a in accounts)} in families), "
+        f"{len(instance.csms)} CSMs ({sum(c.leaving for c in instance.csms)} leaving, "
+        f"{sum(c.ramp < 1 for c in instance.csms)} ramping); effective "
+        f"{instance.policy.effective_date}, move cap "
+        f"{'none' if continuity.max_moves is None else continuity.max_moves}, "
+        f"freeze {continuity.freeze_days} days"
+        + ("; fewest moves" if continuity.fewest_moves else "")
+    )
 
 
 @click.command("moves")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
-@click.option("--preset", required=True,
-              help="salesforce | gainsight | churnzero | totango | a mapping .json file.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Owner-update CSV for the platform's import.")
-@click.option("--handoff", "handoff_path", type=click.Path(path_type=Path), default=None,
-              help="Also write a per-CSM handoff CSV (gained / lost, from / to).")
-@click.option("--keys", "keys_file", type=click.Path(path_type=Path), default=None,
-              help="CRM keys written by import (default: <instance>.crm.json).")
-@_guarded
-def moves_command(instance_path: Path, solution_path: Path, preset: str, output: Path,
-                  handoff_path: Path | None, keys_file: Path | None) -> None:
+@click.option(
+    "--preset",
+    required=True,
+    help="salesforce | gainsight | churnzero | totango | a mapping .json file.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Owner-update CSV for the platform's import.",
+)
+@click.option(
+    "--handoff",
+    "handoff_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write a per-CSM handoff CSV (gained / lost, from / to).",
+)
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CRM keys written by import (default: <instance>.crm.json).",
+)
+@guarded
+def moves_command(
+    instance_path: Path,
+    solution_path: Path,
+    preset: str,
+    output: Path,
+    handoff_path: Path | None,
+    keys_file: Path | None,
+) -> None:
     """Write the plan's owner changes as an upload-ready CSV for the CRM."""
-    from allocator.cli.main import load_solution
-    from allocator.crm.export import handoff, handoff_counts, move_list, plan_moves, write_csv
-    from allocator.crm.keys import keys_path, read_keys
-    from allocator.crm.presets import load_preset
-    from allocator.io.loading import load_instance
-    from allocator.pipeline.solve import instance_hash
 
     instance = load_instance(instance_path)
-    solution = load_solution(solution_path)
-    if not solution.assignments:
-        raise InputError(str(solution_path), [Problem(
-            "solution", "assignments", f"no plan in this solution (status {solution.status})")])
+    solution = load_plan(solution_path)
     if solution.instance_hash and solution.instance_hash != instance_hash(instance):
-        raise InputError(str(solution_path), [Problem(
-            "solution", "instance_hash", f"this plan was made for another instance than "
-                                         f"{instance_path}")])
+        raise InputError(
+            str(solution_path),
+            [
+                Problem(
+                    "solution",
+                    "instance_hash",
+                    f"this plan was made for another instance than {instance_path}",
+                )
+            ],
+        )
     spec = load_preset(preset)
     keys_file = keys_file or keys_path(instance_path)
     keys = read_keys(keys_file) if keys_file.exists() else None
@@ -172,41 +247,50 @@ def moves_command(instance_path: Path, solution_path: Path, preset: str, output:
     write_csv(frame, output)
     pooled = sum(m.to_csm is None for m in moves)
     new = sum(m.from_csm is None for m in moves)
-    out.print(f"Wrote {output}: {len(frame)} owner updates ({new} new accounts) for "
-              f"{spec.name}, effective {solution.effective_date}"
-              + (f"; {pooled} accounts go to a pooled segment (no named owner, not listed)"
-                 if pooled else ""))
+    out.print(
+        f"Wrote {output}: {len(frame)} owner updates ({new} new accounts) for "
+        f"{spec.name}, effective {solution.effective_date}"
+        + (
+            f"; {pooled} accounts go to a pooled segment (no named owner, not listed)"
+            if pooled
+            else ""
+        )
+    )
     if handoff_path is not None:
         table = handoff(instance, solution)
         write_csv(table, handoff_path)
         counts = handoff_counts(table)
         view = Table(title="Handoff per CSM")
         for column in ("csm", "csm_name", "gained", "lost", "net"):
-            view.add_column(column, justify="right" if column in ("gained", "lost", "net")
-                            else "left")
+            view.add_column(
+                column, justify="right" if column in ("gained", "lost", "net") else "left"
+            )
         for row in counts.itertuples(index=False):
             view.add_row(*(str(v) for v in row))
         out.print(view)
         out.print(f"Wrote {handoff_path}")
 
 
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
-
-
 @click.command("diff")
 @click.argument("old_path", metavar="OLD_SOLUTION", type=click.Path(path_type=Path))
 @click.argument("new_path", metavar="NEW_SOLUTION", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the accounts whose owner differs as CSV.")
-@click.option("--show", type=click.IntRange(min=0), default=20, show_default=True,
-              help="Owner changes to print.")
-@_guarded
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the accounts whose owner differs as CSV.",
+)
+@click.option(
+    "--show",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Owner changes to print.",
+)
+@guarded
 def diff_command(old_path: Path, new_path: Path, output: Path | None, show: int) -> None:
     """Compare two plans: owner changes, per-CSM counts, objective and terms."""
-    from allocator.cli.main import load_solution
-    from allocator.crm.export import write_csv
-    from allocator.analysis.diff import diff_plans
 
     diff = diff_plans(load_solution(old_path), load_solution(new_path))
     if not diff.same_instance:
@@ -215,8 +299,12 @@ def diff_command(old_path: Path, new_path: Path, output: Path | None, show: int)
     for column in ("", "old", "new", "change"):
         numbers.add_column(column, justify="left" if not column else "right")
     for name, delta in diff.numbers.items():
-        numbers.add_row(name, _num(delta.old), _num(delta.new),
-                        "-" if delta.change is None else f"{delta.change:+,.2f}")
+        numbers.add_row(
+            name,
+            num(delta.old),
+            num(delta.new),
+            "-" if delta.change is None else f"{delta.change:+,.2f}",
+        )
     out.print(numbers)
     books = diff.books_frame()
     if not books.empty:
@@ -226,12 +314,16 @@ def diff_command(old_path: Path, new_path: Path, output: Path | None, show: int)
         for row in books.itertuples(index=False):
             view.add_row(row[0], str(row[1]), str(row[2]), f"{row[3]:+d}")
         out.print(view)
-    out.print(f"{len(diff.changes)} accounts change owner"
-              + (f"; {len(diff.only_old)} only in the old plan" if diff.only_old else "")
-              + (f"; {len(diff.only_new)} only in the new plan" if diff.only_new else ""))
+    out.print(
+        f"{len(diff.changes)} accounts change owner"
+        + (f"; {len(diff.only_old)} only in the old plan" if diff.only_old else "")
+        + (f"; {len(diff.only_new)} only in the new plan" if diff.only_new else "")
+    )
     for owner in diff.changes[:show]:
-        out.print(f"  {owner.account} {owner.account_name}: {owner.old or '-'} -> "
-                  f"{owner.new or '-'}", markup=False)
+        out.print(
+            f"  {owner.account} {owner.account_name}: {owner.old or '-'} -> {owner.new or '-'}",
+            markup=False,
+        )
     if len(diff.changes) > show:
         out.print(f"  ... and {len(diff.changes) - show} more")
     if output is not None:
@@ -241,28 +333,47 @@ def diff_command(old_path: Path, new_path: Path, output: Path | None, show: int)
 
 @click.command("tradeoff")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
-@click.option("--points", default="0,25,50,100,200,unlimited", show_default=True,
-              help="Move budgets, comma-separated ('unlimited' for no cap).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds per point.")
+@click.option(
+    "--points",
+    default="0,25,50,100,200,unlimited",
+    show_default=True,
+    help="Move budgets, comma-separated ('unlimited' for no cap).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds per point.",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--balance-only", is_flag=True,
-              help="Weight every soft term but balance 0 (default: only moves).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the curve as CSV.")
-@click.option("--chart", type=click.Path(path_type=Path), default=None,
-              help="Write the curve as a self-contained HTML chart (needs plotly).")
-@_guarded
-def tradeoff_command(instance_path: Path, points: str, time_limit: float, workers: int,
-                     seed: int, balance_only: bool, output: Path | None,
-                     chart: Path | None) -> None:
+@click.option(
+    "--balance-only",
+    is_flag=True,
+    help="Weight every soft term but balance 0 (default: only moves).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Write the curve as CSV."
+)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the curve as a self-contained HTML chart (needs plotly).",
+)
+@guarded
+def tradeoff_command(
+    instance_path: Path,
+    points: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    balance_only: bool,
+    output: Path | None,
+    chart: Path | None,
+) -> None:
     """Best balance for each move budget: how much each extra move buys."""
-    from allocator.cli.main import EXIT_CHECKER
-    from allocator.crm.export import write_csv
-    from allocator.io.loading import load_instance
-    from allocator.analysis.tradeoff import TradeoffPoint, parse_points, points_frame, run_tradeoff
-    from allocator.analysis.tradeoff import write_chart as write_curve_chart
 
     instance = load_instance(instance_path)
     try:
@@ -271,23 +382,43 @@ def tradeoff_command(instance_path: Path, points: str, time_limit: float, worker
         raise InputError("--points", [Problem("points", "", str(error))]) from None
 
     def progress(point: TradeoffPoint) -> None:
-        err.print(f"budget {point.label}: {point.status}, objective {_num(point.objective)}, "
-                  f"moves {point.moves if point.moves is not None else '-'}", markup=False)
+        err.print(
+            f"budget {point.label}: {point.status}, objective {num(point.objective)}, "
+            f"moves {point.moves if point.moves is not None else '-'}",
+            markup=False,
+        )
 
-    curve = run_tradeoff(instance, budgets, time_limit=time_limit, workers=workers, seed=seed,
-                         balance_only=balance_only, on_point=progress)
+    curve = run_tradeoff(
+        instance,
+        budgets,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        balance_only=balance_only,
+        on_point=progress,
+    )
     frame = points_frame(curve)
     forced = sorted({p.forced_moves for p in curve if p.forced_moves is not None})
-    view = Table(title=f"{instance.name}: balance vs move budget", box=box.SIMPLE_HEAD,
-                 caption=f"forced moves (not capped): {', '.join(map(str, forced)) or '-'}")
-    for column in ("budget", "status", "objective", "balance", "moves", "bound", "gap",
-                   "checker"):
-        view.add_column(column, justify="left" if column in ("status", "checker") else "right",
-                        no_wrap=True)
+    view = Table(
+        title=f"{instance.name}: balance vs move budget",
+        box=box.SIMPLE_HEAD,
+        caption=f"forced moves (not capped): {', '.join(map(str, forced)) or '-'}",
+    )
+    for column in ("budget", "status", "objective", "balance", "moves", "bound", "gap", "checker"):
+        view.add_column(
+            column, justify="left" if column in ("status", "checker") else "right", no_wrap=True
+        )
     for p in curve:
-        view.add_row(p.label, p.status, _num(p.objective), _num(p.balance),
-                     "-" if p.moves is None else str(p.moves), _num(p.bound),
-                     "-" if p.gap is None else f"{p.gap:.1%}", p.checker)
+        view.add_row(
+            p.label,
+            p.status,
+            num(p.objective),
+            num(p.balance),
+            "-" if p.moves is None else str(p.moves),
+            num(p.bound),
+            "-" if p.gap is None else f"{p.gap:.1%}",
+            p.checker,
+        )
     out.print(view)
     for p in curve:
         if p.note:
@@ -296,9 +427,7 @@ def tradeoff_command(instance_path: Path, points: str, time_limit: float, worker
         write_csv(frame, output)
         out.print(f"Wrote {output}")
     if chart is not None:
-        if write_curve_chart(curve, chart, f"{instance.name}: balance vs move budget"):
-            out.print(f"Wrote {chart}")
-        else:
-            err.print("plotly is not installed: no chart written (pip install plotly)")
+        write_chart(curve, chart, f"{instance.name}: balance vs move budget")
+        out.print(f"Wrote {chart}")
     if any(p.checker not in ("ok", "no plan") for p in curve):
         sys.exit(EXIT_CHECKER)

@@ -65,8 +65,13 @@ def find_columns(table: Table, preset: Preset, issues: Issues) -> Columns:
             looked = ", ".join(preset.columns.get(name, ())) or "no column mapped"
             issues.error(table.source, 1, None, f"no {name} column (looked for {looked})")
     if found.get("arr", "").replace(" ", "").casefold() == "annualrevenue":
-        issues.warn(table.source, 1, found["arr"], "AnnualRevenue is the customer's company "
-                    "revenue, not ARR; map your ARR field in a mapping file if you have one")
+        issues.warn(
+            table.source,
+            1,
+            found["arr"],
+            "AnnualRevenue is the customer's company "
+            "revenue, not ARR; map your ARR field in a mapping file if you have one",
+        )
     country = found.pop("country", None)
     if "region" not in found and country is not None:
         found["region"] = country
@@ -81,10 +86,14 @@ def _day_first(table: Table, column: str | None, preset: Preset, issues: Issues)
         return False
     votes = Counter(slash_order(row.cells.get(column)) for row in table.rows)
     if votes[True] and votes[False]:
-        issues.warn(table.source, None, column,
-                    f"mixes day-first ({votes[True]}) and month-first ({votes[False]}) dates; "
-                    "each is read the only way it can be, ambiguous ones as "
-                    + ("day-first" if preset.day_first else "month-first"))
+        issues.warn(
+            table.source,
+            None,
+            column,
+            f"mixes day-first ({votes[True]}) and month-first ({votes[False]}) dates; "
+            "each is read the only way it can be, ambiguous ones as "
+            + ("day-first" if preset.day_first else "month-first"),
+        )
     if preset.day_first is not None:
         return preset.day_first
     return votes[True] > 0 and votes[False] == 0
@@ -118,8 +127,7 @@ class _Reader:
         if found is not None:
             return found
         if strict:
-            raise ValueError(f"unknown value {value!r}; add it to the mapping's "
-                             f"values.{name}")
+            raise ValueError(f"unknown value {value!r}; add it to the mapping's values.{name}")
         self.unmapped.setdefault(name, set()).add(value)
         return value
 
@@ -146,8 +154,9 @@ class _Reader:
             cell = row.cells.get(column)
             if is_blank(cell):
                 if name in REQUIRED:
-                    self.issues.error(self.table.source, row.number, column,
-                                      f"blank {name.replace('_', ' ')}")
+                    self.issues.error(
+                        self.table.source, row.number, column, f"blank {name.replace('_', ' ')}"
+                    )
                 continue
             try:
                 draft.values[name] = self.parse(name, cell)
@@ -167,15 +176,24 @@ def _warn_currencies(table: Table, column: str | None, issues: Issues) -> None:
         return
     seen = sorted({c for row in table.rows if (c := currency_of(row.cells.get(column)))})
     if len(seen) > 1:
-        issues.warn(table.source, None, column, f"mixes currencies ({', '.join(seen)}); "
-                    "amounts are taken as written, not converted")
+        issues.warn(
+            table.source,
+            None,
+            column,
+            f"mixes currencies ({', '.join(seen)}); amounts are taken as written, not converted",
+        )
 
 
 def read_drafts(table: Table, preset: Preset, issues: Issues) -> tuple[list[Draft], Columns]:
     """Every row as a Draft (rows with a bad id are reported and left out)."""
     columns = find_columns(table, preset, issues)
-    reader = _Reader(table, preset, columns, issues,
-                     _day_first(table, columns.get("renewal_date"), preset, issues))
+    reader = _Reader(
+        table,
+        preset,
+        columns,
+        issues,
+        _day_first(table, columns.get("renewal_date"), preset, issues),
+    )
     _warn_currencies(table, columns.get("arr"), issues)
     drafts = []
     for row in table.rows:
@@ -185,8 +203,12 @@ def read_drafts(table: Table, preset: Preset, issues: Issues) -> tuple[list[Draf
     for name, values in sorted(reader.unmapped.items()):
         column = columns.get(name)
         listed = ", ".join(sorted(values)[:8]) + (" ..." if len(values) > 8 else "")
-        issues.warn(table.source, None, column,
-                    f"{len(values)} value(s) kept as written (no {name} mapping): {listed}")
+        issues.warn(
+            table.source,
+            None,
+            column,
+            f"{len(values)} value(s) kept as written (no {name} mapping): {listed}",
+        )
     return drafts, columns
 
 
@@ -201,18 +223,29 @@ def drop_duplicates(drafts: list[Draft], source: str, issues: Issues) -> list[Dr
             first[draft.id] = draft
             kept.append(draft)
             continue
-        differing = sorted(k for k in set(earlier.values) | set(draft.values)
-                           if earlier.values.get(k) != draft.values.get(k))
+        differing = sorted(
+            k
+            for k in set(earlier.values) | set(draft.values)
+            if earlier.values.get(k) != draft.values.get(k)
+        )
         if not differing:
-            issues.warn(source, draft.row, None, f"duplicate of row {earlier.row} "
-                        f"(account {draft.id}, identical); dropped")
+            issues.warn(
+                source,
+                draft.row,
+                None,
+                f"duplicate of row {earlier.row} (account {draft.id}, identical); dropped",
+            )
             continue
         for name in differing:
             column = draft.columns.get(name) or earlier.columns.get(name)
-            issues.error(source, draft.row, column,
-                         f"account {draft.id} is also on row {earlier.row} with a different "
-                         f"{name.replace('_', ' ')} ({_show(earlier.values.get(name))} vs "
-                         f"{_show(draft.values.get(name))})")
+            issues.error(
+                source,
+                draft.row,
+                column,
+                f"account {draft.id} is also on row {earlier.row} with a different "
+                f"{name.replace('_', ' ')} ({_show(earlier.values.get(name))} vs "
+                f"{_show(draft.values.get(name))})",
+            )
     return kept
 
 

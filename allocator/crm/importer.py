@@ -35,9 +35,9 @@ from allocator.crm.table import (
 )
 from allocator.crm.values import salesforce_id as sf18
 from allocator.crm.values import text
-from allocator.schema.instance import Instance, Policy
 from allocator.io.loading import instance_from_dict, problems_from_validation_error, read_json
 from allocator.schema.errors import InputError, Problem
+from allocator.schema.instance import Instance, Policy
 
 UnknownOwner = Literal["error", "new"]
 PresetSpec = str | Path | Preset  # a preset name, a mapping file, or a Preset
@@ -64,8 +64,14 @@ class Imported:
     warnings: list[str] = field(default_factory=list)
 
 
-def _resolve_owners(drafts: list[Draft], roster: Roster, preset: Preset, source: str,
-                    unknown: UnknownOwner, issues: Issues) -> None:
+def _resolve_owners(
+    drafts: list[Draft],
+    roster: Roster,
+    preset: Preset,
+    source: str,
+    unknown: UnknownOwner,
+    issues: Issues,
+) -> None:
     for draft in drafts:
         owner = draft.values.pop("owner", "")
         column = draft.columns.get("owner")
@@ -76,14 +82,28 @@ def _resolve_owners(drafts: list[Draft], roster: Roster, preset: Preset, source:
             draft.values["current_csm"] = found[0]
             draft.columns["current_csm"] = str(column)
         elif found:
-            issues.error(source, draft.row, column, f"owner {owner!r} matches several CSMs in "
-                         f"{roster.source}: {', '.join(found)}")
+            issues.error(
+                source,
+                draft.row,
+                column,
+                f"owner {owner!r} matches several CSMs in {roster.source}: {', '.join(found)}",
+            )
         elif unknown == "new":
-            issues.warn(source, draft.row, column, f"owner {owner!r} is not in "
-                        f"{roster.source}; treated as a new account (--unknown-owner new)")
+            issues.warn(
+                source,
+                draft.row,
+                column,
+                f"owner {owner!r} is not in "
+                f"{roster.source}; treated as a new account (--unknown-owner new)",
+            )
         else:
-            issues.error(source, draft.row, column, f"owner {owner!r} is not an id, CRM id, "
-                         f"email or name in {roster.source} (or use --unknown-owner new)")
+            issues.error(
+                source,
+                draft.row,
+                column,
+                f"owner {owner!r} is not an id, CRM id, "
+                f"email or name in {roster.source} (or use --unknown-owner new)",
+            )
 
 
 def _resolve_parents(drafts: list[Draft], source: str, issues: Issues) -> None:
@@ -91,8 +111,9 @@ def _resolve_parents(drafts: list[Draft], source: str, issues: Issues) -> None:
     ids = {d.id for d in drafts}
     names: dict[str, list[str]] = {}
     for d in drafts:
-        names.setdefault(" ".join(str(d.values.get("name", "")).split()).casefold(),
-                         []).append(d.id)
+        names.setdefault(" ".join(str(d.values.get("name", "")).split()).casefold(), []).append(
+            d.id
+        )
     for draft in drafts:
         parent = draft.values.get("parent_id")
         if not parent or parent in ids:
@@ -102,8 +123,12 @@ def _resolve_parents(drafts: list[Draft], source: str, issues: Issues) -> None:
         if len(by_name) == 1:
             draft.values["parent_id"] = by_name[0]
         elif by_name:
-            issues.error(source, draft.row, column, f"parent {parent!r} names several "
-                         f"accounts: {', '.join(by_name)}")
+            issues.error(
+                source,
+                draft.row,
+                column,
+                f"parent {parent!r} names several accounts: {', '.join(by_name)}",
+            )
         else:
             issues.error(source, draft.row, column, f"unknown parent account {parent!r}")
 
@@ -115,21 +140,25 @@ class _Lock:
     column: str | None
 
 
-def _apply_locks(drafts: list[Draft], locks: Table | None, preset: Preset,
-                 issues: Issues) -> dict[str, _Lock]:
+def _apply_locks(
+    drafts: list[Draft], locks: Table | None, preset: Preset, issues: Issues
+) -> dict[str, _Lock]:
     """Locks from a locks file (account id, reason); returns where each lock came from."""
-    origin = {d.id: _Lock("", d.row, d.columns.get("locked")) for d in drafts
-              if d.values.get("locked")}
+    origin = {
+        d.id: _Lock("", d.row, d.columns.get("locked")) for d in drafts if d.values.get("locked")
+    }
     if locks is None:
         return origin
     by_id = {d.id: d for d in drafts}
-    id_column = locks.find(("account_id", "account id", "account", "id",
-                            *preset.columns.get("id", ())))
+    id_column = locks.find(
+        ("account_id", "account id", "account", "id", *preset.columns.get("id", ()))
+    )
     reason_column = locks.find(("reason", "lock_reason", "lock reason"))
     if id_column is None:
         if locks.header:
-            issues.error(locks.source, 1, None, "no account id column (looked for "
-                         "account_id, account, id)")
+            issues.error(
+                locks.source, 1, None, "no account id column (looked for account_id, account, id)"
+            )
         return origin
     for row in locks.rows:
         account_id = text(row.cells.get(id_column))
@@ -137,8 +166,7 @@ def _apply_locks(drafts: list[Draft], locks: Table | None, preset: Preset,
             account_id = sf18(account_id)
         draft = by_id.get(account_id)
         if draft is None:
-            issues.error(locks.source, row.number, id_column,
-                         f"unknown account {account_id!r}")
+            issues.error(locks.source, row.number, id_column, f"unknown account {account_id!r}")
             continue
         draft.values["locked"] = True
         reason = text(row.cells.get(reason_column)) if reason_column else ""
@@ -154,7 +182,8 @@ def _policy(options: ImportOptions, drafts: list[Draft]) -> Policy:
     if options.max_move_share is not None:
         owned = sum(1 for d in drafts if d.values.get("current_csm"))
         continuity = continuity.model_copy(
-            update={"max_moves": math.floor(options.max_move_share * owned + 1e-9)})
+            update={"max_moves": math.floor(options.max_move_share * owned + 1e-9)}
+        )
     if options.max_moves is not None:
         continuity = continuity.model_copy(update={"max_moves": options.max_moves})
     if options.freeze_days is not None:
@@ -169,8 +198,13 @@ def _policy(options: ImportOptions, drafts: list[Draft]) -> Policy:
 _RECORD = re.compile(r"^(accounts|csms)\[id=(.*)\]$")
 
 
-def _translate(error: InputError, drafts: dict[str, Draft], locks: dict[str, _Lock],
-               accounts_source: str, roster: Roster) -> CrmInputError:
+def _translate(
+    error: InputError,
+    drafts: dict[str, Draft],
+    locks: dict[str, _Lock],
+    accounts_source: str,
+    roster: Roster,
+) -> CrmInputError:
     """Validation problems of the built instance, pointed back at file, row and column."""
     entries: list[tuple[str, Problem]] = []
     for problem in error.problems:
@@ -185,17 +219,29 @@ def _translate(error: InputError, drafts: dict[str, Draft], locks: dict[str, _Lo
                 source, row, column = accounts_source, draft.row, draft.columns.get(fld)
             entries.append((source, Problem(where(row, column), "", problem.message)))
         elif match and match.group(1) == "csms" and match.group(2) in roster.rows:
-            entries.append((roster.source, Problem(
-                where(roster.rows[match.group(2)], roster.columns.get(fld)), "",
-                problem.message)))
+            entries.append(
+                (
+                    roster.source,
+                    Problem(
+                        where(roster.rows[match.group(2)], roster.columns.get(fld)),
+                        "",
+                        problem.message,
+                    ),
+                )
+            )
         else:
             entries.append((error.source, problem))
     return CrmInputError(entries)
 
 
-def import_tables(accounts: Table, roster_table: Table, preset: Preset,
-                  options: ImportOptions = ImportOptions(), locks: Table | None = None,
-                  issues: Issues | None = None) -> Imported:
+def import_tables(
+    accounts: Table,
+    roster_table: Table,
+    preset: Preset,
+    options: ImportOptions = ImportOptions(),
+    locks: Table | None = None,
+    issues: Issues | None = None,
+) -> Imported:
     """The instance described by an account table, a roster table and optional locks."""
     issues = issues or Issues()
     roster = read_roster(roster_table, issues, preset.salesforce_ids)
@@ -207,8 +253,12 @@ def import_tables(accounts: Table, roster_table: Table, preset: Preset,
     by_id = {d.id: d for d in drafts}
     for account_id, lock in lock_origin.items():
         if not by_id[account_id].values.get("current_csm"):
-            issues.error(lock.source or accounts.source, lock.row, lock.column,
-                         f"account {account_id} is locked but has no owner to stay with")
+            issues.error(
+                lock.source or accounts.source,
+                lock.row,
+                lock.column,
+                f"account {account_id} is locked but has no owner to stay with",
+            )
     issues.raise_if_any()
     policy = _policy(options, drafts)
     raw: dict[str, Any] = {
@@ -235,9 +285,14 @@ def _keys(preset: Preset, columns: Columns, roster: Roster) -> CrmKeys:
     # it (e.g. a Salesforce CSM__c lookup rather than the account's OwnerId).
     if owner_column is not None and owner_column in shape.writable_owner_columns:
         shape = shape.with_owner_column(owner_column)
-    return CrmKeys(preset=preset.name, account_column=shape.account_column,
-                   owner_column=shape.owner_column, owner_key=shape.owner_key,
-                   effective_date_column=shape.effective_date_column, csms=roster.keys)
+    return CrmKeys(
+        preset=preset.name,
+        account_column=shape.account_column,
+        owner_column=shape.owner_column,
+        owner_key=shape.owner_key,
+        effective_date_column=shape.effective_date_column,
+        csms=roster.keys,
+    )
 
 
 def read_policy(path: str | Path) -> Policy:
@@ -246,13 +301,19 @@ def read_policy(path: str | Path) -> Policy:
     try:
         return Policy.model_validate(raw)
     except ValidationError as error:
-        raise InputError(str(path), problems_from_validation_error(
-            raw, error, prefix=("policy",))) from None
+        raise InputError(
+            str(path), problems_from_validation_error(raw, error, prefix=("policy",))
+        ) from None
 
 
-def import_files(accounts_path: str | Path, csms_path: str | Path, preset: PresetSpec,
-                 fmt: TableFormat | None = None, locks_path: str | Path | None = None,
-                 options: ImportOptions = ImportOptions()) -> Imported:
+def import_files(
+    accounts_path: str | Path,
+    csms_path: str | Path,
+    preset: PresetSpec,
+    fmt: TableFormat | None = None,
+    locks_path: str | Path | None = None,
+    options: ImportOptions = ImportOptions(),
+) -> Imported:
     """Read the export, roster and locks files (CSV or XLSX) and build the instance."""
     issues = Issues()
     spec = preset if isinstance(preset, Preset) else load_preset(preset)
@@ -262,19 +323,34 @@ def import_files(accounts_path: str | Path, csms_path: str | Path, preset: Prese
     return import_tables(accounts, roster, spec, options, locks, issues)
 
 
-def import_accounts(accounts_path: str | Path, csms_path: str | Path, preset: PresetSpec,
-                    fmt: TableFormat | None = None, locks_path: str | Path | None = None,
-                    **options: Any) -> Instance:
+def import_accounts(
+    accounts_path: str | Path,
+    csms_path: str | Path,
+    preset: PresetSpec,
+    fmt: TableFormat | None = None,
+    locks_path: str | Path | None = None,
+    **options: Any,
+) -> Instance:
     """The instance from an account export and a CSM roster; `options` are
     `ImportOptions` fields (policy, effective_date, max_moves, max_move_share, ...)."""
-    return import_files(accounts_path, csms_path, preset, fmt, locks_path,
-                        ImportOptions(**options)).instance
+    return import_files(
+        accounts_path, csms_path, preset, fmt, locks_path, ImportOptions(**options)
+    ).instance
 
 
-def import_frames(accounts: pd.DataFrame, csms: pd.DataFrame, preset: PresetSpec,
-                  locks: pd.DataFrame | None = None, **options: Any) -> Instance:
+def import_frames(
+    accounts: pd.DataFrame,
+    csms: pd.DataFrame,
+    preset: PresetSpec,
+    locks: pd.DataFrame | None = None,
+    **options: Any,
+) -> Instance:
     """`import_accounts` for DataFrames (rows numbered as if written with a header row)."""
     spec = preset if isinstance(preset, Preset) else load_preset(preset)
-    return import_tables(frame_table(accounts, "<accounts>"), frame_table(csms, "<csms>"),
-                         spec, ImportOptions(**options),
-                         None if locks is None else frame_table(locks, "<locks>")).instance
+    return import_tables(
+        frame_table(accounts, "<accounts>"),
+        frame_table(csms, "<csms>"),
+        spec,
+        ImportOptions(**options),
+        None if locks is None else frame_table(locks, "<locks>"),
+    ).instance

@@ -38,9 +38,12 @@ class CrmKeys(BaseModel):
     csms: dict[str, CsmKeys] = Field(default_factory=dict)
 
     def shape(self) -> ExportShape:
-        return ExportShape(account_column=self.account_column, owner_column=self.owner_column,
-                           owner_key=self.owner_key,
-                           effective_date_column=self.effective_date_column)
+        return ExportShape(
+            account_column=self.account_column,
+            owner_column=self.owner_column,
+            owner_key=self.owner_key,
+            effective_date_column=self.effective_date_column,
+        )
 
 
 def keys_path(instance_path: str | Path) -> Path:

@@ -26,9 +26,25 @@ from allocator.schema.errors import InputError, Problem
 
 OwnerKey = Literal["crm_id", "email", "name", "id"]
 
-FIELDS = ("id", "name", "arr", "vertical", "region", "country", "renewal_date", "segment",
-          "strategic", "lifecycle_stage", "health", "contract", "owner", "parent_id", "effort",
-          "locked", "lock_reason")
+FIELDS = (
+    "id",
+    "name",
+    "arr",
+    "vertical",
+    "region",
+    "country",
+    "renewal_date",
+    "segment",
+    "strategic",
+    "lifecycle_stage",
+    "health",
+    "contract",
+    "owner",
+    "parent_id",
+    "effort",
+    "locked",
+    "lock_reason",
+)
 """Account fields an export can fill; `owner` becomes current_csm, `country` the region."""
 
 REQUIRED = ("id", "arr", "renewal_date")
@@ -76,44 +92,58 @@ def _countries(region: str, names: str) -> dict[str, str]:
 COUNTRY_REGIONS: dict[str, str] = {
     **_countries("NA", "United States,United States of America,USA,US,U.S.,Canada,CA"),
     **_countries("LATAM", "Mexico,MX,Brazil,BR,Argentina,AR,Chile,CL,Colombia,CO,Peru,PE"),
-    **_countries("EMEA", "United Kingdom,UK,GB,Great Britain,England,Ireland,IE,Germany,DE,"
-                         "France,FR,Spain,ES,Italy,IT,Netherlands,NL,Belgium,BE,Switzerland,CH,"
-                         "Austria,AT,Sweden,SE,Norway,NO,Denmark,DK,Finland,FI,Poland,PL,"
-                         "Portugal,PT,Czech Republic,CZ,Israel,IL,United Arab Emirates,AE,"
-                         "Saudi Arabia,SA,South Africa,ZA,Nigeria,NG,Kenya,KE,Egypt,EG"),
-    **_countries("APAC", "Australia,AU,New Zealand,NZ,Japan,JP,Singapore,SG,India,IN,China,CN,"
-                         "Hong Kong,HK,South Korea,Korea,KR,Taiwan,TW,Indonesia,ID,Malaysia,MY,"
-                         "Philippines,PH,Thailand,TH,Vietnam,VN"),
+    **_countries(
+        "EMEA",
+        "United Kingdom,UK,GB,Great Britain,England,Ireland,IE,Germany,DE,"
+        "France,FR,Spain,ES,Italy,IT,Netherlands,NL,Belgium,BE,Switzerland,CH,"
+        "Austria,AT,Sweden,SE,Norway,NO,Denmark,DK,Finland,FI,Poland,PL,"
+        "Portugal,PT,Czech Republic,CZ,Israel,IL,United Arab Emirates,AE,"
+        "Saudi Arabia,SA,South Africa,ZA,Nigeria,NG,Kenya,KE,Egypt,EG",
+    ),
+    **_countries(
+        "APAC",
+        "Australia,AU,New Zealand,NZ,Japan,JP,Singapore,SG,India,IN,China,CN,"
+        "Hong Kong,HK,South Korea,Korea,KR,Taiwan,TW,Indonesia,ID,Malaysia,MY,"
+        "Philippines,PH,Thailand,TH,Vietnam,VN",
+    ),
     **_countries("NA", "North America,NAM,AMER"),
     **_countries("EMEA", "Europe,EU,Middle East,Africa"),
     **_countries("APAC", "Asia Pacific,Asia,APJ,ANZ"),
     **_countries("LATAM", "Latin America,South America"),
-    "NA": "NA", "EMEA": "EMEA", "APAC": "APAC", "LATAM": "LATAM",
+    "NA": "NA",
+    "EMEA": "EMEA",
+    "APAC": "APAC",
+    "LATAM": "LATAM",
 }
 
 # Salesforce's standard Industry picklist (and common variants) to the instance's verticals.
 INDUSTRY_VERTICALS: dict[str, str] = {
-    **dict.fromkeys(("Banking", "Finance", "Financial Services", "Insurance",
-                     "Capital Markets", "Fintech"), "finance"),
+    **dict.fromkeys(
+        ("Banking", "Finance", "Financial Services", "Insurance", "Capital Markets", "Fintech"),
+        "finance",
+    ),
     **dict.fromkeys(("Telecommunications", "Communications", "Telecom", "Telco"), "telco"),
-    **dict.fromkeys(("Technology", "Software", "SaaS", "Information Technology",
-                     "Electronics"), "software"),
+    **dict.fromkeys(
+        ("Technology", "Software", "SaaS", "Information Technology", "Electronics"), "software"
+    ),
     **dict.fromkeys(("Retail", "Apparel", "Consumer Goods", "E-commerce"), "retail"),
-    **dict.fromkeys(("Manufacturing", "Machinery", "Chemicals", "Engineering",
-                     "Industrial"), "manufacturing"),
-    **dict.fromkeys(("Healthcare", "Biotechnology", "Pharmaceuticals", "Life Sciences",
-                     "Medical"), "healthcare"),
+    **dict.fromkeys(
+        ("Manufacturing", "Machinery", "Chemicals", "Engineering", "Industrial"), "manufacturing"
+    ),
+    **dict.fromkeys(
+        ("Healthcare", "Biotechnology", "Pharmaceuticals", "Life Sciences", "Medical"), "healthcare"
+    ),
     **dict.fromkeys(("Education", "Higher Education", "K-12"), "education"),
     **dict.fromkeys(("Media", "Entertainment", "Publishing"), "media"),
 }
 
 # Lifecycle stages as platforms name them (Gainsight's defaults included).
 STAGES: dict[str, str] = {
-    **dict.fromkeys(("Onboarding", "Kick Off", "Kickoff", "New Customer", "Implementation",
-                     "New"), "onboarding"),
+    **dict.fromkeys(
+        ("Onboarding", "Kick Off", "Kickoff", "New Customer", "Implementation", "New"), "onboarding"
+    ),
     **dict.fromkeys(("Adoption", "Adopting", "Launched", "Ramping"), "adoption"),
-    **dict.fromkeys(("Steady", "Mature", "Active", "Renewal", "Growth", "Expansion"),
-                    "steady"),
+    **dict.fromkeys(("Steady", "Mature", "Active", "Renewal", "Growth", "Expansion"), "steady"),
     **dict.fromkeys(("At Risk", "At-Risk", "Risk", "Will Churn", "Churn Risk"), "at_risk"),
 }
 
@@ -123,8 +153,10 @@ CONTRACTS: dict[str, str] = {
 }
 
 _VALUES: dict[str, Mapping[str, str]] = {
-    "region": COUNTRY_REGIONS, "vertical": INDUSTRY_VERTICALS,
-    "lifecycle_stage": STAGES, "contract": CONTRACTS,
+    "region": COUNTRY_REGIONS,
+    "vertical": INDUSTRY_VERTICALS,
+    "lifecycle_stage": STAGES,
+    "contract": CONTRACTS,
 }
 
 
@@ -147,16 +179,19 @@ SALESFORCE = Preset(
         lifecycle_stage=("Lifecycle_Stage__c", "Customer_Stage__c"),
         health=("Health_Score__c",),
         contract=("Billing_Frequency__c", "Contract_Type__c"),
-        owner=("CSM__c", "Customer_Success_Manager__c", "OwnerId", "Owner.Id",
-               "Account Owner ID"),
+        owner=("CSM__c", "Customer_Success_Manager__c", "OwnerId", "Owner.Id", "Account Owner ID"),
         parent_id=("ParentId", "Parent.Id", "Parent Account ID"),
         locked=("CSM_Locked__c", "Lock_CSM__c"),
         lock_reason=("CSM_Lock_Reason__c", "Lock_Reason__c"),
     ),
     values=_VALUES,
     salesforce_ids=True,
-    export=ExportShape(account_column="Id", owner_column="OwnerId", owner_key="crm_id",
-                       writable_owner_columns=("CSM__c", "Customer_Success_Manager__c")),
+    export=ExportShape(
+        account_column="Id",
+        owner_column="OwnerId",
+        owner_key="crm_id",
+        writable_owner_columns=("CSM__c", "Customer_Success_Manager__c"),
+    ),
 )
 
 GAINSIGHT = Preset(
@@ -181,8 +216,12 @@ GAINSIGHT = Preset(
     ),
     values=_VALUES,
     # The CSM field is a lookup to the User object; imports resolve it on the user's email.
-    export=ExportShape(account_column="GSID", owner_column="CSM", owner_key="email",
-                       effective_date_column="CSM Effective Date"),
+    export=ExportShape(
+        account_column="GSID",
+        owner_column="CSM",
+        owner_key="email",
+        effective_date_column="CSM Effective Date",
+    ),
 )
 
 CHURNZERO = Preset(
@@ -208,8 +247,9 @@ CHURNZERO = Preset(
     values=_VALUES,
     # OwnerUserAccount matches on the ChurnZero user name (the user's email). Custom fields
     # must exist before an import can set them, so no effective-date column by default.
-    export=ExportShape(account_column="accountExternalId", owner_column="OwnerUserAccount",
-                       owner_key="email"),
+    export=ExportShape(
+        account_column="accountExternalId", owner_column="OwnerUserAccount", owner_key="email"
+    ),
 )
 
 TOTANGO = Preset(
@@ -234,8 +274,12 @@ TOTANGO = Preset(
     ),
     values=_VALUES,
     # Totango matches Success Manager on the user's full name ("First Last").
-    export=ExportShape(account_column="account_id", owner_column="Success Manager",
-                       owner_key="name", effective_date_column="Success Manager Effective Date"),
+    export=ExportShape(
+        account_column="account_id",
+        owner_column="Success Manager",
+        owner_key="name",
+        effective_date_column="Success Manager Effective Date",
+    ),
 )
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (SALESFORCE, GAINSIGHT, CHURNZERO, TOTANGO)}
@@ -264,21 +308,28 @@ class MappingFile(BaseModel):
 
 
 def _from_mapping(spec: MappingFile, name: str, source: str) -> Preset:
-    problems = [Problem("columns", key, f"unknown field; known: {', '.join(FIELDS)}")
-                for key in spec.columns if key not in FIELDS]
-    problems += [Problem("values", key, f"unknown field; known: {', '.join(FIELDS)}")
-                 for key in spec.values if key not in FIELDS]
+    problems = [
+        Problem("columns", key, f"unknown field; known: {', '.join(FIELDS)}")
+        for key in spec.columns
+        if key not in FIELDS
+    ]
+    problems += [
+        Problem("values", key, f"unknown field; known: {', '.join(FIELDS)}")
+        for key in spec.values
+        if key not in FIELDS
+    ]
     base = PRESETS[spec.extends] if spec.extends else None
     columns = dict(base.columns) if base else {}
     for key, value in spec.columns.items():
-        columns[key] = () if value is None else (value,) if isinstance(value, str) else tuple(
-            value)
+        columns[key] = () if value is None else (value,) if isinstance(value, str) else tuple(value)
     if base is None:
-        problems += [Problem("columns", key, "required field has no column")
-                     for key in REQUIRED if not columns.get(key)]
+        problems += [
+            Problem("columns", key, "required field has no column")
+            for key in REQUIRED
+            if not columns.get(key)
+        ]
         if spec.export is None:
-            problems.append(Problem("export", "", "required unless the mapping extends a "
-                                                  "preset"))
+            problems.append(Problem("export", "", "required unless the mapping extends a preset"))
     if problems:
         raise InputError(source, problems)
     values = {k: dict(v) for k, v in (base.values if base else _VALUES).items()}
@@ -290,9 +341,14 @@ def _from_mapping(spec: MappingFile, name: str, source: str) -> Preset:
         export = base.export
     else:
         raise InputError(source, problems)  # unreachable: reported above
-    preset = Preset(name=name, columns=columns, export=export, values=values,
-                    salesforce_ids=base.salesforce_ids if base else False,
-                    day_first=base.day_first if base else None)
+    preset = Preset(
+        name=name,
+        columns=columns,
+        export=export,
+        values=values,
+        salesforce_ids=base.salesforce_ids if base else False,
+        day_first=base.day_first if base else None,
+    )
     if spec.salesforce_ids is not None:
         preset = replace(preset, salesforce_ids=spec.salesforce_ids)
     if spec.day_first is not None:
@@ -307,8 +363,16 @@ def load_preset(name_or_path: str | Path) -> Preset:
         return PRESETS[key.casefold()]
     path = Path(key)
     if path.suffix.lower() != ".json" and not path.exists():
-        raise InputError(key, [Problem("preset", "", "unknown preset; use one of "
-                                       + ", ".join(PRESETS) + " or a mapping .json file")])
+        raise InputError(
+            key,
+            [
+                Problem(
+                    "preset",
+                    "",
+                    "unknown preset; use one of " + ", ".join(PRESETS) + " or a mapping .json file",
+                )
+            ],
+        )
     raw = read_json(path)
     try:
         spec = MappingFile.model_validate(raw)

@@ -23,8 +23,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "csm_id", "csm id"),
     "name": ("name", "full name", "csm name", "csm"),
     "email": ("email", "e-mail", "email address", "username", "user name"),
-    "crm_id": ("crm_id", "crm id", "salesforce_id", "salesforce id", "sfdc_id", "sfdc id",
-               "user_id", "user id", "owner_id", "owner id", "ownerid"),
+    "crm_id": (
+        "crm_id",
+        "crm id",
+        "salesforce_id",
+        "salesforce id",
+        "sfdc_id",
+        "sfdc id",
+        "user_id",
+        "user id",
+        "owner_id",
+        "owner id",
+        "ownerid",
+    ),
     "segments": ("segments", "segment"),
     "verticals": ("verticals", "vertical", "specialisms", "specialties"),
     "regions": ("regions", "region"),
@@ -104,8 +115,12 @@ def read_roster(table: Table, issues: Issues, salesforce_ids: bool = False) -> R
             roster.columns[name] = found
     for name in ("id", "segments", "capacity"):
         if name not in roster.columns and table.header:
-            issues.error(table.source, 1, None, f"no {name} column (looked for "
-                         + ", ".join(COLUMNS[name]) + ")")
+            issues.error(
+                table.source,
+                1,
+                None,
+                f"no {name} column (looked for " + ", ".join(COLUMNS[name]) + ")",
+            )
     if "id" not in roster.columns:
         return roster
     emails: dict[str, int] = {}
@@ -124,8 +139,12 @@ def read_roster(table: Table, issues: Issues, salesforce_ids: bool = False) -> R
             issues.error(table.source, row.number, roster.columns["id"], "blank CSM id")
             continue
         if csm_id in roster.rows:
-            issues.error(table.source, row.number, roster.columns["id"],
-                         f"CSM {csm_id!r} already on row {roster.rows[csm_id]}")
+            issues.error(
+                table.source,
+                row.number,
+                roster.columns["id"],
+                f"CSM {csm_id!r} already on row {roster.rows[csm_id]}",
+            )
             continue
         email = record.pop("email", "")
         crm_id = record.pop("crm_id", "")
@@ -134,14 +153,23 @@ def read_roster(table: Table, issues: Issues, salesforce_ids: bool = False) -> R
         if salesforce_ids and crm_id:
             crm_id = sf18(crm_id)
         if email and _fold(email) in emails:
-            issues.error(table.source, row.number, roster.columns["email"],
-                         f"email {email!r} already on row {emails[_fold(email)]}")
+            issues.error(
+                table.source,
+                row.number,
+                roster.columns["email"],
+                f"email {email!r} already on row {emails[_fold(email)]}",
+            )
         elif email:
             emails[_fold(email)] = row.number
         roster.rows[csm_id] = row.number
         roster.csms.append(record)
         roster.keys[csm_id] = CsmKeys(name=record.get("name", ""), email=email, crm_id=crm_id)
-        for key in (csm_id, sf18(csm_id) if salesforce_ids else "", crm_id, email,
-                    record.get("name", "")):
+        for key in (
+            csm_id,
+            sf18(csm_id) if salesforce_ids else "",
+            crm_id,
+            email,
+            record.get("name", ""),
+        ):
             roster.add_key(key, csm_id)
     return roster

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+from openpyxl import load_workbook
 
 from allocator.crm.values import Cell, is_blank, text
 from allocator.schema.errors import InputError, Problem
@@ -56,8 +57,7 @@ class Issues:
 
 
 def where(row: int | None, column: str | None) -> str:
-    parts = ([f"row {row}"] if row is not None else []) + (
-        [f"column {column}"] if column else [])
+    parts = ([f"row {row}"] if row is not None else []) + ([f"column {column}"] if column else [])
     return ", ".join(parts) or "file"
 
 
@@ -89,8 +89,7 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _table(source: str, records: Iterable[tuple[int, Sequence[Cell]]],
-           issues: Issues) -> Table:
+def _table(source: str, records: Iterable[tuple[int, Sequence[Cell]]], issues: Issues) -> Table:
     """Header from the first record, then rows keyed by header name (first of duplicates)."""
     iterator = iter(records)
     first = next(iterator, None)
@@ -141,8 +140,6 @@ def read_csv_text(content: str, source: str, issues: Issues) -> Table:
 
 
 def _read_xlsx(path: Path, source: str, issues: Issues) -> Table:
-    from openpyxl import load_workbook  # imported here: only XLSX imports need it
-
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -150,8 +147,10 @@ def _read_xlsx(path: Path, source: str, issues: Issues) -> Table:
         return Table(source, [], [])
     try:
         sheet = workbook.worksheets[0]
-        records = [(n, [_xlsx_cell(v) for v in values]) for n, values
-                   in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        records = [
+            (n, [_xlsx_cell(v) for v in values])
+            for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
     finally:
         workbook.close()
     return _table(source, records, issues)

@@ -26,8 +26,16 @@ _SERIAL_RANGE = (20_000, 110_000)  # 1954-2201: anything else in a date column i
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?$")
 _SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?:[T ].*)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:[T ].*)?$")
-_NAMED_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y",
-                  "%b %d %Y", "%B %d %Y")
+_NAMED_FORMATS = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%b %d %Y",
+    "%B %d %Y",
+)
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
@@ -72,8 +80,9 @@ def _decimal(digits: str, scaled: bool) -> float:
         whole, _, fraction = digits.rpartition(decimal)
     separators = "".join(sorted({",", "."} - {decimal}))
     groups = re.split(f"[{re.escape(separators)}]", whole)
-    if len(groups) > 1 and (not groups[0] or len(groups[0]) > 3
-                            or any(len(g) != 3 for g in groups[1:])):
+    if len(groups) > 1 and (
+        not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])
+    ):
         raise ValueError("misplaced thousands separator")
     if not whole or (fraction and not fraction.isdigit()):
         raise ValueError("not a number")
@@ -223,7 +232,7 @@ def salesforce_id(value: str) -> str:
         return "".join(chars) + suffix
     suffix = ""
     for chunk in range(3):
-        part = value[chunk * 5:chunk * 5 + 5]
+        part = value[chunk * 5 : chunk * 5 + 5]
         bits = sum(1 << j for j, ch in enumerate(part) if "A" <= ch <= "Z")
         suffix += _SF_SUFFIX[bits]
     return value + suffix

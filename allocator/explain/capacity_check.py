@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from allocator.facts.derived import UNITS, Facts
+from allocator.facts import UNITS, Facts
 
 TIMES = "\u00d7"  # the multiplication sign, escaped so the source stays ASCII-unambiguous
 
@@ -56,18 +56,6 @@ def _bits(mask: int) -> Iterator[int]:
         mask ^= low
 
 
-def _units(facts: Facts) -> list[list[str]]:
-    family_of = {a: root for root, members in facts.families.items() for a in members}
-    units = []
-    for account_id in facts.named_accounts:
-        root = family_of.get(account_id)
-        if root is None:
-            units.append([account_id])
-        elif root == account_id:
-            units.append(list(facts.families[root]))
-    return units
-
-
 def _ids(ids: list[str] | tuple[str, ...], limit: int = 6) -> str:
     shown = ", ".join(ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
@@ -93,6 +81,8 @@ class CapacityCheck:
         self.csm_ids = list(facts.active_csms)
         self.index = {c: i for i, c in enumerate(self.csm_ids)}
         self.spread = policy.renewal_spread
+        # Renewals per window each CSM may hold, when renewal_spread is a hard rule.
+        self.window_limit = facts.renewal_limit if facts.renewal_limit_hard else None
         self.spec_hard = policy.specialization.hard
         self.specialised = set(policy.specialization.verticals)
         self.room: list[int] = []  # effective effort capacity: capacity x ramp, within band
@@ -132,8 +122,8 @@ class CapacityCheck:
         mask_of: dict[tuple[str, ...], int] = {}
         by_mask: dict[int, _Group] = {}
         homeless = []
-        hard_windows = self.spread.hard and self.spread.max_per_window is not None
-        for unit in _units(facts):
+        hard_windows = self.window_limit is not None
+        for unit in facts.units:
             mask = -1
             for a in unit:
                 key = tuple(facts.eligibility.allowed[a])
@@ -244,8 +234,12 @@ def _hall_shortfalls(check: CapacityCheck, groups: list[_Group]) -> list[Shortfa
     return [f[3] for f in found]
 
 
-def _explained(found: list[tuple[str, frozenset[int], int, Shortfall]], dimension: str,
-               key: frozenset[int], excess: int) -> bool:
+def _explained(
+    found: list[tuple[str, frozenset[int], int, Shortfall]],
+    dimension: str,
+    key: frozenset[int],
+    excess: int,
+) -> bool:
     """A larger set adds nothing when disjoint smaller findings inside it already account for
     its whole excess (e.g. Global = Global/finance + Global/generalist)."""
     covered: set[int] = set()
@@ -258,8 +252,9 @@ def _explained(found: list[tuple[str, frozenset[int], int, Shortfall]], dimensio
     return total >= excess
 
 
-def _violations(check: CapacityCheck,
-                members: list[_Group]) -> Iterator[tuple[str, list[int], int, Shortfall]]:
+def _violations(
+    check: CapacityCheck, members: list[_Group]
+) -> Iterator[tuple[str, list[int], int, Shortfall]]:
     """Dimensions (segment caps, effort, renewal windows) this Hall set over-fills."""
     segments = sorted({s for g in members for s in g.segments})
     for segment in segments:
@@ -268,23 +263,35 @@ def _violations(check: CapacityCheck,
         slots = check.slots(mask, segment)
         demand = sum(members[i].segments[segment] for i in chosen)
         if slots is not None and demand > slots:
-            yield (f"cap:{segment}", chosen, demand - slots,
-                   _cap_shortfall(check, members, chosen, segment, demand, slots))
+            yield (
+                f"cap:{segment}",
+                chosen,
+                demand - slots,
+                _cap_shortfall(check, members, chosen, segment, demand, slots),
+            )
     mask = _union(members, range(len(members)))
     demand = sum(g.effort for g in members)
     if demand > check.capacity(mask):
-        yield ("effort", list(range(len(members))), demand - check.capacity(mask),
-               _effort_shortfall(check, members, demand, check.capacity(mask)))
-    limit = check.spread.max_per_window
-    if check.spread.hard and limit is not None:
+        yield (
+            "effort",
+            list(range(len(members))),
+            demand - check.capacity(mask),
+            _effort_shortfall(check, members, demand, check.capacity(mask)),
+        )
+    limit = check.window_limit
+    if limit is not None:
         for window in sorted({w for g in members for w in g.windows}):
             chosen = [i for i, g in enumerate(members) if g.windows[window]]
             mask = _union(members, chosen)
             demand = sum(members[i].windows[window] for i in chosen)
             supply = mask.bit_count() * limit
             if demand > supply:
-                yield (f"window:{window}", chosen, demand - supply,
-                       _window_shortfall(check, members, chosen, window, demand, supply))
+                yield (
+                    f"window:{window}",
+                    chosen,
+                    demand - supply,
+                    _window_shortfall(check, members, chosen, window, demand, supply),
+                )
 
 
 def _union(members: list[_Group], chosen: list[int] | range) -> int:
@@ -298,8 +305,14 @@ def _accounts(members: list[_Group], chosen: list[int] | range) -> list[str]:
     return [a for i in chosen for a in members[i].accounts]
 
 
-def _cap_shortfall(check: CapacityCheck, members: list[_Group], chosen: list[int],
-                   segment: str, demand: int, slots: int) -> Shortfall:
+def _cap_shortfall(
+    check: CapacityCheck,
+    members: list[_Group],
+    chosen: list[int],
+    segment: str,
+    demand: int,
+    slots: int,
+) -> Shortfall:
     facts = check.facts
     accounts = [a for a in _accounts(members, chosen) if facts.segment_of[a] == segment]
     csms = check.csms_in(_union(members, chosen))
@@ -311,8 +324,10 @@ def _cap_shortfall(check: CapacityCheck, members: list[_Group], chosen: list[int
         supply = f"{check.describe_csms(csms)} {TIMES} {cap} = {_plural(slots, 'slot')}"
         whose = f"{csms[0]}'s" if len(csms) == 1 else "the"
         raise_cap = f"raise {whose} {segment} cap to {cap + math.ceil(missing / len(csms))}"
-        add = (f"add {math.ceil(missing / cap) if cap else 1} more "
-               f"{'CSM' if cap >= missing else 'CSMs'} like them")
+        add = (
+            f"add {math.ceil(missing / cap) if cap else 1} more "
+            f"{'CSM' if cap >= missing else 'CSMs'} like them"
+        )
     else:
         supply = f"{check.describe_csms(csms)} with {_plural(slots, 'slot')} between them"
         raise_cap = f"raise their {segment} caps by {math.ceil(missing / len(csms))} each"
@@ -321,14 +336,24 @@ def _cap_shortfall(check: CapacityCheck, members: list[_Group], chosen: list[int
     note = f" ({pinned} of them locked or frozen)" if 0 < pinned < len(accounts) else ""
     if pinned == len(accounts):
         add = ""  # a new CSM cannot take accounts pinned to this one
-    text = (f"account_caps: {pool}: {demand} {segment} accounts{note} but {supply}"
-            + _ways([add, raise_cap, *check.common_ways(accounts, csms)]))
-    return Shortfall("account_caps", pool, f"{segment} accounts", demand, slots, tuple(csms),
-                     tuple(accounts), text)
+    text = f"account_caps: {pool}: {demand} {segment} accounts{note} but {supply}" + _ways(
+        [add, raise_cap, *check.common_ways(accounts, csms)]
+    )
+    return Shortfall(
+        "account_caps",
+        pool,
+        f"{segment} accounts",
+        demand,
+        slots,
+        tuple(csms),
+        tuple(accounts),
+        text,
+    )
 
 
-def _effort_shortfall(check: CapacityCheck, members: list[_Group], demand: int,
-                      supply: int) -> Shortfall:
+def _effort_shortfall(
+    check: CapacityCheck, members: list[_Group], demand: int, supply: int
+) -> Shortfall:
     facts = check.facts
     chosen = range(len(members))
     accounts = _accounts(members, chosen)
@@ -338,8 +363,10 @@ def _effort_shortfall(check: CapacityCheck, members: list[_Group], demand: int,
     detail = f"capacity {TIMES} ramp"
     if facts.instance.policy.balance.band is not None:
         detail += ", within the balance band"
-    ways = [f"add a CSM like them (about {(demand - supply) / UNITS:.2f} more effort)",
-            f"raise their capacities by {(demand - supply) / UNITS:.2f} in total"]
+    ways = [
+        f"add a CSM like them (about {(demand - supply) / UNITS:.2f} more effort)",
+        f"raise their capacities by {(demand - supply) / UNITS:.2f} in total",
+    ]
     pinned = check.pinned(accounts)
     if pinned == len(accounts):
         ways = ways[1:]
@@ -348,54 +375,110 @@ def _effort_shortfall(check: CapacityCheck, members: list[_Group], demand: int,
     if facts.instance.policy.balance.band is not None:
         ways.append("widen the balance band")
     note = f" ({pinned} accounts locked or frozen)" if 0 < pinned < len(accounts) else ""
-    text = (f"effort_capacity: {pool}: effort {demand / UNITS:.2f}{note} but "
-            f"{check.describe_csms(csms)} can carry {supply / UNITS:.2f} ({detail})"
-            + _ways([*ways, *check.common_ways(accounts, csms)]))
-    return Shortfall("effort_capacity", pool, "effort", demand / UNITS, supply / UNITS,
-                     tuple(csms), tuple(accounts), text)
+    text = (
+        f"effort_capacity: {pool}: effort {demand / UNITS:.2f}{note} but "
+        f"{check.describe_csms(csms)} can carry {supply / UNITS:.2f} ({detail})"
+        + _ways([*ways, *check.common_ways(accounts, csms)])
+    )
+    return Shortfall(
+        "effort_capacity",
+        pool,
+        "effort",
+        demand / UNITS,
+        supply / UNITS,
+        tuple(csms),
+        tuple(accounts),
+        text,
+    )
 
 
-def _window_shortfall(check: CapacityCheck, members: list[_Group], chosen: list[int],
-                      window: str, demand: int, supply: int) -> Shortfall:
+def _window_shortfall(
+    check: CapacityCheck,
+    members: list[_Group],
+    chosen: list[int],
+    window: str,
+    demand: int,
+    supply: int,
+) -> Shortfall:
     facts = check.facts
     accounts = [a for a in _accounts(members, chosen) if facts.window_of(a) == window]
     csms = check.csms_in(_union(members, chosen))
     pool = check.pool_name(accounts, csms)
-    limit = check.spread.max_per_window or 0
-    text = (f"renewal_spread: {pool}: {demand} renewals in {window} but "
-            f"{check.describe_csms(csms)} {TIMES} {limit} per {check.spread.window} = {supply}"
-            + _ways([f"raise renewal_spread.max_per_window to {math.ceil(demand / len(csms))}",
-                     "make the spread a penalty (renewal_spread.hard: false)",
-                     "add a CSM like them", *check.common_ways(accounts, csms)]))
-    return Shortfall("renewal_spread", pool, f"renewals in {window}", demand, supply,
-                     tuple(csms), tuple(accounts), text)
+    limit = check.window_limit or 0
+    text = (
+        f"renewal_spread: {pool}: {demand} renewals in {window} but "
+        f"{check.describe_csms(csms)} {TIMES} {limit} per {check.spread.window} = {supply}"
+        + _ways(
+            [
+                f"raise renewal_spread.max_per_window to {math.ceil(demand / len(csms))}",
+                "make the spread a penalty (renewal_spread.hard: false)",
+                "add a CSM like them",
+                *check.common_ways(accounts, csms),
+            ]
+        )
+    )
+    return Shortfall(
+        "renewal_spread",
+        pool,
+        f"renewals in {window}",
+        demand,
+        supply,
+        tuple(csms),
+        tuple(accounts),
+        text,
+    )
 
 
-def _unit_shortfalls(check: CapacityCheck, groups: list[_Group],
-                     homeless: list[list[str]]) -> list[Shortfall]:
+def _unit_shortfalls(
+    check: CapacityCheck, groups: list[_Group], homeless: list[list[str]]
+) -> list[Shortfall]:
     """Families no single CSM may own, and units too big for every CSM they may go to."""
     facts = check.facts
     found = []
     for unit in homeless:
         per_member = "; ".join(f"{a}: {_allowed_text(facts, a)}" for a in unit[:4])
-        text = (f"families_together: family of {unit[0]} ({_ids(unit)}) has no CSM that may "
-                f"own every member ({per_member}) — align locks, regions or verticals, or "
-                f"split the family (clear parent_id)")
-        found.append(Shortfall("families_together", f"family of {unit[0]}", "eligible CSMs",
-                               len(unit), 0, (), tuple(unit), text))
+        text = (
+            f"families_together: family of {unit[0]} ({_ids(unit)}) has no CSM that may "
+            f"own every member ({per_member}) — align locks, regions or verticals, or "
+            f"split the family (clear parent_id)"
+        )
+        found.append(
+            Shortfall(
+                "families_together",
+                f"family of {unit[0]}",
+                "eligible CSMs",
+                len(unit),
+                0,
+                (),
+                tuple(unit),
+                text,
+            )
+        )
     for root, members in sorted(facts.families.items()):
         mask = _mask_of_unit(check, members)
         if not mask:
             continue
         reasons = _misfit(check, members, check.csms_in(mask))
         if all(reasons):
-            text = (f"families_together: family of {root} ({_ids(members)}) must share one "
-                    f"owner but fits no CSM it may go to: " + "; ".join(reasons[:4])
-                    + (f"; and {len(reasons) - 4} more" if len(reasons) > 4 else "")
-                    + " — raise a cap or capacity, or split the family (clear parent_id)")
-            found.append(Shortfall("families_together", f"family of {root}", "one owner",
-                                   len(members), 0, tuple(check.csms_in(mask)),
-                                   tuple(members), text))
+            text = (
+                f"families_together: family of {root} ({_ids(members)}) must share one "
+                f"owner but fits no CSM it may go to: "
+                + "; ".join(reasons[:4])
+                + (f"; and {len(reasons) - 4} more" if len(reasons) > 4 else "")
+                + " — raise a cap or capacity, or split the family (clear parent_id)"
+            )
+            found.append(
+                Shortfall(
+                    "families_together",
+                    f"family of {root}",
+                    "one owner",
+                    len(members),
+                    0,
+                    tuple(check.csms_in(mask)),
+                    tuple(members),
+                    text,
+                )
+            )
     in_family = {a for members in facts.families.values() for a in members}
     band_note = " (within the balance band)" if facts.instance.policy.balance.band else ""
     for g in groups:
@@ -408,12 +491,24 @@ def _unit_shortfalls(check: CapacityCheck, groups: list[_Group],
             csms = check.csms_in(g.mask)
             if all(facts.effort(a, c) > check.room[check.index[c]] for c in csms):
                 need = check.unit_effort([a], g.mask)
-                text = (f"effort_capacity: account {a} needs effort {need / UNITS:.2f} but "
-                        f"its eligible CSMs ({_ids(csms)}) can carry at most "
-                        f"{best / UNITS:.2f} each{band_note} — raise a capacity or lower the "
-                        f"account's effort")
-                found.append(Shortfall("effort_capacity", f"account {a}", "effort",
-                                       need / UNITS, best / UNITS, tuple(csms), (a,), text))
+                text = (
+                    f"effort_capacity: account {a} needs effort {need / UNITS:.2f} but "
+                    f"its eligible CSMs ({_ids(csms)}) can carry at most "
+                    f"{best / UNITS:.2f} each{band_note} — raise a capacity or lower the "
+                    f"account's effort"
+                )
+                found.append(
+                    Shortfall(
+                        "effort_capacity",
+                        f"account {a}",
+                        "effort",
+                        need / UNITS,
+                        best / UNITS,
+                        tuple(csms),
+                        (a,),
+                        text,
+                    )
+                )
     return found
 
 
@@ -429,8 +524,9 @@ def _allowed_text(facts: Facts, account_id: str) -> str:
 def _mask_of_unit(check: CapacityCheck, unit: list[str]) -> int:
     mask = -1
     for a in unit:
-        mask &= sum(1 << check.index[c] for c in check.facts.eligibility.allowed[a]
-                    if c in check.index)
+        mask &= sum(
+            1 << check.index[c] for c in check.facts.eligibility.allowed[a] if c in check.index
+        )
     return max(mask, 0)
 
 
@@ -439,7 +535,7 @@ def _misfit(check: CapacityCheck, unit: list[str], csms: list[str]) -> list[str]
     facts = check.facts
     segments = sorted(Counter(str(facts.segment_of[a]) for a in unit).items())
     windows = sorted(Counter(facts.window_of(a) for a in unit).items())
-    limit = check.spread.max_per_window if check.spread.hard else None
+    limit = check.window_limit
     reasons = []
     for csm_id in csms:
         reason = ""
@@ -451,11 +547,19 @@ def _misfit(check: CapacityCheck, unit: list[str], csms: list[str]) -> list[str]
         effort = sum(facts.effort(a, csm_id) for a in unit)
         room = check.room[check.index[csm_id]]
         if not reason and effort > room:
-            reason = (f"{csm_id} can carry {room / UNITS:.2f} effort, the family needs "
-                      f"{effort / UNITS:.2f}")
+            reason = (
+                f"{csm_id} can carry {room / UNITS:.2f} effort, the family needs "
+                f"{effort / UNITS:.2f}"
+            )
         if limit is not None and not reason:
-            reason = next((f"{csm_id} may have {limit} renewals in {window}, the family has "
-                           f"{count}" for window, count in windows if count > limit), "")
+            reason = next(
+                (
+                    f"{csm_id} may have {limit} renewals in {window}, the family has {count}"
+                    for window, count in windows
+                    if count > limit
+                ),
+                "",
+            )
         reasons.append(reason)
     return reasons
 
@@ -491,18 +595,31 @@ def _floor_shortfalls(check: CapacityCheck) -> list[Shortfall]:
         if target is not None and slack is not None:
             floor = target - slack
             if reach[c] < floor:
-                text = (f"balance: {c} must carry at least {floor / UNITS:.2f} effort (balance "
-                        f"band) but the accounts it may own total {reach[c] / UNITS:.2f} — "
-                        f"widen the balance band or widen {c}'s segments, verticals or regions")
-                found.append(Shortfall("balance", c, "effort floor", floor / UNITS,
-                                       reach[c] / UNITS, (c,), (), text))
+                text = (
+                    f"balance: {c} must carry at least {floor / UNITS:.2f} effort (balance "
+                    f"band) but the accounts it may own total {reach[c] / UNITS:.2f} — "
+                    f"widen the balance band or widen {c}'s segments, verticals or regions"
+                )
+                found.append(
+                    Shortfall(
+                        "balance",
+                        c,
+                        "effort floor",
+                        floor / UNITS,
+                        reach[c] / UNITS,
+                        (c,),
+                        (),
+                        text,
+                    )
+                )
         minimum = facts.min_book_arr(c)
         if minimum is not None and arr[c] < minimum:
-            text = (f"min_book_arr: {c}'s book must carry at least {minimum:,} ARR (cost/ARR "
-                    f"target) but the accounts it may own total {arr[c]:,} — relax "
-                    f"cost_to_arr.enforce_per_csm or widen what {c} may own")
-            found.append(Shortfall("min_book_arr", c, "book ARR", minimum, arr[c], (c,), (),
-                                   text))
+            text = (
+                f"min_book_arr: {c}'s book must carry at least {minimum:,} ARR (cost/ARR "
+                f"target) but the accounts it may own total {arr[c]:,} — relax "
+                f"cost_to_arr.enforce_per_csm or widen what {c} may own"
+            )
+            found.append(Shortfall("min_book_arr", c, "book ARR", minimum, arr[c], (c,), (), text))
     return found
 
 
@@ -521,10 +638,9 @@ def _min_removals(check: CapacityCheck, csm_id: str, book: list[str]) -> tuple[i
         load -= efforts[removed]  # the largest first: the fewest removals
         removed += 1
     if removed > worst:
-        worst, why = removed, (f"effort {sum(efforts) / UNITS:.2f}, room "
-                               f"{room / UNITS:.2f}")
-    limit = check.spread.max_per_window
-    if check.spread.hard and limit is not None:
+        worst, why = removed, (f"effort {sum(efforts) / UNITS:.2f}, room {room / UNITS:.2f}")
+    limit = check.window_limit
+    if limit is not None:
         for window, count in Counter(facts.window_of(a) for a in book).items():
             if count - limit > worst:
                 worst, why = count - limit, f"{count} renewals in {window}, max {limit}"
@@ -550,11 +666,23 @@ def _move_cap_shortfall(check: CapacityCheck) -> list[Shortfall]:
     shown = "; ".join(f"{c}: {n} ({why})" for c, n, why in needs[:5])
     more = f"; and {len(needs) - 5} more CSMs" if len(needs) > 5 else ""
     moves = _plural(total, "voluntary move")
-    text = (f"move_cap: at least {moves} needed to bring current books within their limits "
-            f"but max_moves is {cap} ({shown}{more}) — raise continuity.max_moves to {total}, "
-            f"or raise those caps or capacities")
-    return [Shortfall("move_cap", "plan", "voluntary moves", total, cap,
-                      tuple(c for c, _, _ in needs), (), text)]
+    text = (
+        f"move_cap: at least {moves} needed to bring current books within their limits "
+        f"but max_moves is {cap} ({shown}{more}) — raise continuity.max_moves to {total}, "
+        f"or raise those caps or capacities"
+    )
+    return [
+        Shortfall(
+            "move_cap",
+            "plan",
+            "voluntary moves",
+            total,
+            cap,
+            tuple(c for c, _, _ in needs),
+            (),
+            text,
+        )
+    ]
 
 
 def hall_sets(facts: Facts) -> list[tuple[list[str], list[str]]]:
@@ -565,8 +693,12 @@ def hall_sets(facts: Facts) -> list[tuple[list[str], list[str]]]:
     found = []
     for inside in _closures(check, groups):
         members = [groups[i] for i in inside]
-        found.append((check.csms_in(_union(members, range(len(members)))),
-                      _accounts(members, range(len(members)))))
+        found.append(
+            (
+                check.csms_in(_union(members, range(len(members)))),
+                _accounts(members, range(len(members))),
+            )
+        )
     return found
 
 
@@ -574,5 +706,9 @@ def capacity_check(facts: Facts) -> list[Shortfall]:
     """Every pool, family or CSM whose demand provably exceeds what the rules let it have."""
     check = CapacityCheck(facts)
     groups, homeless = check.groups()
-    return (_unit_shortfalls(check, groups, homeless) + _hall_shortfalls(check, groups)
-            + _floor_shortfalls(check) + _move_cap_shortfall(check))
+    return (
+        _unit_shortfalls(check, groups, homeless)
+        + _hall_shortfalls(check, groups)
+        + _floor_shortfalls(check)
+        + _move_cap_shortfall(check)
+    )

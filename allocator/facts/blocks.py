@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from allocator.facts.derived import Facts
+from allocator.schema.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class Block:
     def size(self) -> int:
         return len(self.accounts)
 
+    def objective(self, facts: Facts, plan: Plan) -> float:
+        """The block's share of the objective under `plan`, by the checker."""
+        return facts.checker.block_objective(plan, self.accounts, self.csms)
+
 
 def find_blocks(facts: Facts) -> list[Block]:
     """Blocks in a stable order (smallest first); CSMs with no possible account included."""
@@ -31,8 +36,9 @@ def find_blocks(facts: Facts) -> list[Block]:
     return connected_blocks(facts, lambda a: facts.eligibility.allowed[a], facts.active_csms)
 
 
-def connected_blocks(facts: Facts, candidates: Callable[[str], Sequence[str]],
-                     csms: Sequence[str]) -> list[Block]:
+def connected_blocks(
+    facts: Facts, candidates: Callable[[str], Sequence[str]], csms: Sequence[str]
+) -> list[Block]:
     """Connected groups of named accounts and `csms`, an account linked to its candidate
     CSMs and to its family; smallest first."""
     parent: dict[str, str] = {}
@@ -69,6 +75,8 @@ def connected_blocks(facts: Facts, candidates: Callable[[str], Sequence[str]],
         accounts.setdefault(find("a:" + account_id), []).append(account_id)
     for csm_id in csms:
         in_block.setdefault(find("c:" + csm_id), []).append(csm_id)
-    roots = sorted(set(accounts) | set(in_block),
-                   key=lambda r: (len(accounts.get(r, [])), len(in_block.get(r, [])), r))
+    roots = sorted(
+        set(accounts) | set(in_block),
+        key=lambda r: (len(accounts.get(r, [])), len(in_block.get(r, [])), r),
+    )
     return [Block(tuple(accounts.get(r, [])), tuple(in_block.get(r, []))) for r in roots]

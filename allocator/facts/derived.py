@@ -1,7 +1,10 @@
-"""Everything the rules need, derived once from a validated instance.
+"""`Facts`: everything the model, the bounds and the search need, derived once from a
+validated instance.
 
 Effort and capacity are held in integer hundredths of an effort unit (`UNITS`): the model
 and the checker both work in these units, so a plan that fits in one fits in the other.
+The checker derives the same facts with its own code (`allocator.checker.reading`); a
+property test holds the two to each other.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from allocator.checker import Checker
 from allocator.facts.effort import effort_table
 from allocator.facts.eligibility import Eligibility, compute_eligibility
-from allocator.schema.instance import Account, Csm, Instance
 from allocator.facts.segmentation import segment_accounts
+from allocator.schema.instance import Account, Csm, Instance, Policy
 
 UNITS = 100
 
@@ -43,7 +47,7 @@ class Pool:
 
 @dataclass
 class Facts:
-    """Derived, read-only views of an instance used by the model, checker and reports."""
+    """Derived, read-only views of an instance at a plan date."""
 
     instance: Instance
     effective_date: dt.date
@@ -56,11 +60,81 @@ class Facts:
         self.accounts = {a.id: a for a in self.instance.accounts}
         self.csms = {c.id: c for c in self.instance.csms}
         self.segment_of = segment_accounts(self.instance)
-        self.eligibility = compute_eligibility(self.instance, self.segment_of,
-                                               self.effective_date)
+        self.eligibility = compute_eligibility(self.instance, self.segment_of, self.effective_date)
         default, pair_effort = effort_table(self.instance, self.segment_of)
         self._default_effort = {a: to_units(e) for a, e in default.items()}
         self._pair_effort = {k: to_units(e) for k, e in pair_effort.items()}
+
+    @cached_property
+    def checker(self) -> Checker:
+        """The independent checker of this instance and date: the one home of the
+        objective, so that the search and the bounds score plans as reports do."""
+        return Checker(self.instance, self.effective_date)
+
+    @property
+    def move_cost(self) -> float:
+        """The objective of one move."""
+        return self.checker.move_cost
+
+    @cached_property
+    def pooled_move_cost(self) -> float:
+        """The objective of the moves pooling forces (owned accounts whose segment is
+        pooled): the same in every plan, and outside every block."""
+        pooled = [a.id for a in self.instance.accounts if self.is_pooled(a.id)]
+        return self.checker.block_objective({}, pooled, [])
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The objective's weight per term."""
+        return self.checker.weights
+
+    # --- the policy's rules, as the model reads them -------------------------------------
+    @property
+    def policy(self) -> Policy:
+        return self.instance.policy
+
+    @property
+    def move_cap(self) -> int | None:
+        """The cap on voluntary moves over the whole plan (move_cap), if any."""
+        return self.instance.policy.continuity.max_moves
+
+    @property
+    def fewest_moves(self) -> bool:
+        """Only the moves the rules need (policy.continuity.fewest_moves)."""
+        return self.instance.policy.continuity.fewest_moves
+
+    @property
+    def renewal_limit(self) -> int | None:
+        """Renewals per CSM per window above which renewal_spread applies, if set."""
+        return self.instance.policy.renewal_spread.max_per_window
+
+    @property
+    def renewal_limit_hard(self) -> bool:
+        """renewal_spread is a hard rule (else each excess renewal is penalised)."""
+        return self.renewal_limit is not None and self.instance.policy.renewal_spread.hard
+
+    @property
+    def bunching_penalised(self) -> bool:
+        """The objective term renewal_bunching applies."""
+        return self.renewal_limit is not None and not self.instance.policy.renewal_spread.hard
+
+    @cached_property
+    def specialized_verticals(self) -> frozenset[str]:
+        return frozenset(self.instance.policy.specialization.verticals)
+
+    @property
+    def specialization_hard(self) -> bool:
+        return self.instance.policy.specialization.hard
+
+    def off_specialism(self, account_id: str, csm_id: str) -> bool:
+        """A specialised-vertical account with a CSM outside its vertical, where
+        specialisation is a preference (the specialization term counts these)."""
+        vertical = self.accounts[account_id].vertical
+        return (
+            not self.specialization_hard
+            and vertical in self.specialized_verticals
+            and vertical not in self.csms[csm_id].verticals
+        )
 
     # --- accounts -----------------------------------------------------------------------
     @cached_property
@@ -83,26 +157,29 @@ class Facts:
         return self._default_effort[account_id]
 
     @cached_property
-    def _accounts_with_pair_effort(self) -> frozenset[str]:
+    def accounts_with_pair_effort(self) -> frozenset[str]:
+        """Accounts whose effort depends on the CSM (a pair sets it)."""
         return frozenset(a for a, _ in self._pair_effort)
 
     def effort_range(self, account_id: str) -> tuple[int, int]:
         """Least and most effort of an account over the CSMs allowed to own it."""
-        if account_id not in self._accounts_with_pair_effort:
+        if account_id not in self.accounts_with_pair_effort:
             effort = self._default_effort[account_id]
             return effort, effort
         efforts = [self.effort(account_id, c) for c in self.eligibility.allowed[account_id]]
         return min(efforts, default=0), max(efforts, default=0)
 
     def window_of(self, account_id: str) -> str:
-        return renewal_window(self.accounts[account_id].renewal_date,
-                              self.instance.policy.renewal_spread.window)
+        return renewal_window(
+            self.accounts[account_id].renewal_date, self.instance.policy.renewal_spread.window
+        )
 
     @cached_property
     def pair_cost(self) -> dict[tuple[str, str], int]:
         """Pair cost in hundredths, only where non-zero."""
-        return {(p.account, p.csm): round(p.cost * UNITS) for p in self.instance.pairs
-                if p.cost != 0}
+        return {
+            (p.account, p.csm): round(p.cost * UNITS) for p in self.instance.pairs if p.cost != 0
+        }
 
     @cached_property
     def families(self) -> dict[str, list[str]]:
@@ -128,6 +205,24 @@ class Facts:
             groups.setdefault(find(account_id), []).append(account_id)
         return {members[0]: members for members in groups.values() if len(members) > 1}
 
+    @cached_property
+    def family_of(self) -> dict[str, str]:
+        """Account -> its family's id, for accounts in a family."""
+        return {a: root for root, members in self.families.items() for a in members}
+
+    @cached_property
+    def units(self) -> list[list[str]]:
+        """Named accounts that must go to one owner together: each family as one unit, in
+        instance order, every other account alone."""
+        units: list[list[str]] = []
+        for account_id in self.named_accounts:
+            root = self.family_of.get(account_id)
+            if root is None:
+                units.append([account_id])
+            elif root == account_id:
+                units.append(list(self.families[root]))
+        return units
+
     # --- CSMs ---------------------------------------------------------------------------
     @cached_property
     def active_csms(self) -> list[str]:
@@ -139,6 +234,7 @@ class Facts:
         return math.floor(csm.capacity * csm.ramp * UNITS + 1e-9)
 
     def account_cap(self, csm_id: str, segment: str) -> int | None:
+        """At most this many accounts of `segment` for the CSM (account_caps), if capped."""
         csm = self.csms[csm_id]
         if segment in csm.max_accounts:
             return csm.max_accounts[segment]
@@ -151,8 +247,9 @@ class Facts:
         csm = self.csms[csm_id]
         if csm.annual_cost <= 0:
             return None
-        served = [self.instance.policy.segment(s) for s in csm.segments
-                  if s not in self.pooled_segments]
+        served = [
+            self.instance.policy.segment(s) for s in csm.segments if s not in self.pooled_segments
+        ]
         if not served:
             return None
         target = max(s.cost_to_arr_target for s in served)
@@ -189,20 +286,28 @@ class Facts:
                 demand[find(seg)] = demand.get(find(seg), 0) + self._default_effort[account_id]
         pools = []
         for root, segs in groups.items():
-            members = tuple(c for c in self.active_csms
-                            if any(s in segs for s in self.csms[c].segments))
+            members = tuple(
+                c for c in self.active_csms if any(s in segs for s in self.csms[c].segments)
+            )
             supply = sum(self.capacity(c) for c in members)
             if not members or supply <= 0:
                 continue
-            pools.append(Pool(name=" + ".join(segs), segments=tuple(segs), csms=members,
-                              utilisation=demand.get(root, 0) / supply))
+            pools.append(
+                Pool(
+                    name=" + ".join(segs),
+                    segments=tuple(segs),
+                    csms=members,
+                    utilisation=demand.get(root, 0) / supply,
+                )
+            )
         return pools
 
     @cached_property
     def balance_target(self) -> dict[str, int]:
         """CSM id -> target effort (hundredths) under the balance rule."""
-        return {c: round(pool.utilisation * self.capacity(c))
-                for pool in self.pools for c in pool.csms}
+        return {
+            c: round(pool.utilisation * self.capacity(c)) for pool in self.pools for c in pool.csms
+        }
 
     def band_slack(self, csm_id: str) -> int | None:
         """How far (hundredths) a CSM's effort may lie from its target under the balance

@@ -33,10 +33,6 @@ def effort_table(
     instance: Instance, segments: dict[str, str | None]
 ) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
     """Default effort per account, and pair-specific overrides per (account, csm)."""
-    default = {
-        a.id: account_effort(instance.policy, a, segments[a.id]) for a in instance.accounts
-    }
-    pair_effort = {
-        (p.account, p.csm): p.effort for p in instance.pairs if p.effort is not None
-    }
+    default = {a.id: account_effort(instance.policy, a, segments[a.id]) for a in instance.accounts}
+    pair_effort = {(p.account, p.csm): p.effort for p in instance.pairs if p.effort is not None}
     return default, pair_effort

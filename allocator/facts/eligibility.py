@@ -20,7 +20,11 @@ LEAVER = "leaver_takes_nothing"
 
 
 def structural_reasons(
-    csm: Csm, segment: str | None, vertical: str, region: str, specialized: frozenset[str],
+    csm: Csm,
+    segment: str | None,
+    vertical: str,
+    region: str,
+    specialized: frozenset[str],
     specialization_hard: bool,
 ) -> list[str]:
     """Names of the structural rules that stop `csm` owning an account with these traits."""
@@ -58,8 +62,9 @@ class Eligibility:
     forced_move: set[str]
 
     def current_is_eligible(self, account: Account) -> bool:
-        return (account.current_csm is not None
-                and account.current_csm in self.structural[account.id])
+        return (
+            account.current_csm is not None and account.current_csm in self.structural[account.id]
+        )
 
 
 def compute_eligibility(
@@ -75,7 +80,8 @@ def compute_eligibility(
         key = (segment_of[account.id], account.vertical, account.region)
         if key not in by_key:
             by_key[key] = [
-                c.id for c in instance.csms
+                c.id
+                for c in instance.csms
                 if not structural_reasons(c, key[0], key[1], key[2], specialized, hard)
             ]
         csms = by_key[key]
@@ -97,11 +103,11 @@ def compute_eligibility(
         if account.locked:
             locked.add(account.id)
             allowed[account.id] = [current] if current_ok and current is not None else []
-        elif current_ok and current is not None and is_frozen(account, effective_date,
-                                                              freeze_days):
+        elif current_ok and current is not None and is_frozen(account, effective_date, freeze_days):
             frozen.add(account.id)
             allowed[account.id] = [current]
         else:
             allowed[account.id] = eligible
-    return Eligibility(structural=structural, allowed=allowed, locked=locked, frozen=frozen,
-                       forced_move=forced)
+    return Eligibility(
+        structural=structural, allowed=allowed, locked=locked, frozen=frozen, forced_move=forced
+    )

@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from allocator.checker.check import check
+from allocator.checker import check
+from allocator.facts import UNITS, Facts
 from allocator.facts.effort import account_effort
 from allocator.facts.eligibility import LEAVER, structural_reasons
+from allocator.facts.segmentation import segment_accounts, segment_by_arr
 from allocator.io.files import write_text_atomic
+from allocator.io.validation import validate
 from allocator.schema.instance import (
     Account,
     Balance,
@@ -36,9 +39,7 @@ from allocator.schema.instance import (
     RenewalSpread,
     Segment,
 )
-from allocator.facts.derived import UNITS, Facts
-from allocator.facts.segmentation import segment_accounts, segment_by_arr
-from allocator.io.validation import validate
+from allocator.schema.plan import Owners, Plan
 
 T = TypeVar("T")
 
@@ -49,12 +50,20 @@ REGIONS: tuple[tuple[str, float], ...] = (("NA", 0.50), ("EMEA", 0.32), ("APAC",
 
 # (vertical, share of accounts, ARR factor): banks and telcos are larger customers.
 VERTICALS: tuple[tuple[str, float, float], ...] = (
-    ("software", 0.22, 1.0), ("finance", 0.16, 1.4), ("retail", 0.13, 0.9),
-    ("manufacturing", 0.13, 1.0), ("healthcare", 0.12, 1.0), ("telco", 0.08, 1.5),
-    ("education", 0.08, 0.6), ("media", 0.08, 0.8),
+    ("software", 0.22, 1.0),
+    ("finance", 0.16, 1.4),
+    ("retail", 0.13, 0.9),
+    ("manufacturing", 0.13, 1.0),
+    ("healthcare", 0.12, 1.0),
+    ("telco", 0.08, 1.5),
+    ("education", 0.08, 0.6),
+    ("media", 0.08, 0.8),
 )
 LIFECYCLE: tuple[tuple[str, float], ...] = (
-    ("onboarding", 0.15), ("adoption", 0.22), ("steady", 0.53), ("at_risk", 0.10),
+    ("onboarding", 0.15),
+    ("adoption", 0.22),
+    ("steady", 0.53),
+    ("at_risk", 0.10),
 )
 # Lognormal ARR, calibrated so the default tiers give ~2.5% Global by ARR (~4% with the
 # strategic designations), ~20% Enterprise and the rest Scale.
@@ -65,19 +74,61 @@ CHILD_SHARE = 0.04  # accounts that are subsidiaries of another account
 NEW_SHARE_OF_ONBOARDING = 0.35  # onboarding accounts closed so recently they have no owner
 LOCK_SHARE = 0.01
 MAX_CHILDREN = {"Global": 1, "Enterprise": 2, "Scale": 3}  # keeps every family placeable
-COST_RANGE = {"Global": (160_000, 180_000), "Enterprise": (140_000, 165_000),
-              "Scale": (120_000, 140_000)}
+COST_RANGE = {
+    "Global": (160_000, 180_000),
+    "Enterprise": (140_000, 165_000),
+    "Scale": (120_000, 140_000),
+}
 CAP_HEADROOM = 0.85  # a team is sized so its accounts fill at most 85% of the account caps
 POOL_THRESHOLDS = range(5_000, 100_001, 5_000)  # candidate ARR ceilings of the tech-touch tier
-LOCK_REASONS = ("executive sponsor relationship", "open escalation",
-                "renewal negotiation in progress", "reference customer")
+LOCK_REASONS = (
+    "executive sponsor relationship",
+    "open escalation",
+    "renewal negotiation in progress",
+    "reference customer",
+)
 
 _PREFIXES = (
-    "Apex", "Northwind", "Summit", "Bluewater", "Ironwood", "Crescent", "Harbor", "Pinnacle",
-    "Evergreen", "Redstone", "Silverline", "Granite", "Lakeside", "Meridian", "Orion", "Polar",
-    "Quantum", "Riverbend", "Sterling", "Trident", "Union", "Vantage", "Westfield", "Zenith",
-    "Atlas", "Beacon", "Cobalt", "Delta", "Ember", "Falcon", "Global", "Horizon", "Keystone",
-    "Liberty", "Monarch", "Nova", "Oakridge", "Prairie", "Sable", "Tidewater",
+    "Apex",
+    "Northwind",
+    "Summit",
+    "Bluewater",
+    "Ironwood",
+    "Crescent",
+    "Harbor",
+    "Pinnacle",
+    "Evergreen",
+    "Redstone",
+    "Silverline",
+    "Granite",
+    "Lakeside",
+    "Meridian",
+    "Orion",
+    "Polar",
+    "Quantum",
+    "Riverbend",
+    "Sterling",
+    "Trident",
+    "Union",
+    "Vantage",
+    "Westfield",
+    "Zenith",
+    "Atlas",
+    "Beacon",
+    "Cobalt",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Global",
+    "Horizon",
+    "Keystone",
+    "Liberty",
+    "Monarch",
+    "Nova",
+    "Oakridge",
+    "Prairie",
+    "Sable",
+    "Tidewater",
 )
 _NOUNS = {
     "software": ("Software", "Labs", "Systems", "Technologies"),
@@ -89,15 +140,90 @@ _NOUNS = {
     "education": ("University", "Academy", "Schools", "College"),
     "media": ("Media", "Studios", "Publishing", "Broadcasting"),
 }
-_FIRST = ("Alex", "Priya", "Jordan", "Mei", "Sam", "Fatima", "Lucas", "Aisha", "Noah", "Elena",
-          "Kenji", "Sofia", "Omar", "Hannah", "Diego", "Ingrid", "Ravi", "Chloe", "Tomas", "Zara",
-          "Marcus", "Yuki", "Leila", "Ben", "Carmen", "Felix", "Nadia", "Owen", "Rosa", "Idris",
-          "Grace", "Mateo", "Anya", "Kwame", "Lina", "Jonas", "Maya", "Pedro", "Sara", "Theo")
-_LAST = ("Nguyen", "Smith", "Okafor", "Garcia", "Muller", "Tanaka", "Rossi", "Kowalski",
-         "Haddad", "Johansson", "Patel", "Dubois", "Kim", "Silva", "Brennan", "Novak", "Ahmed",
-         "Larsen", "Moreau", "Singh", "Costa", "Fischer", "Ivanova", "Mensah", "O'Neill", "Park",
-         "Reyes", "Schmidt", "Takahashi", "Walsh", "Yilmaz", "Zhang", "Bauer", "Chen", "Diaz",
-         "Evans", "Ferreira", "Gupta", "Hughes", "Jansen")
+_FIRST = (
+    "Alex",
+    "Priya",
+    "Jordan",
+    "Mei",
+    "Sam",
+    "Fatima",
+    "Lucas",
+    "Aisha",
+    "Noah",
+    "Elena",
+    "Kenji",
+    "Sofia",
+    "Omar",
+    "Hannah",
+    "Diego",
+    "Ingrid",
+    "Ravi",
+    "Chloe",
+    "Tomas",
+    "Zara",
+    "Marcus",
+    "Yuki",
+    "Leila",
+    "Ben",
+    "Carmen",
+    "Felix",
+    "Nadia",
+    "Owen",
+    "Rosa",
+    "Idris",
+    "Grace",
+    "Mateo",
+    "Anya",
+    "Kwame",
+    "Lina",
+    "Jonas",
+    "Maya",
+    "Pedro",
+    "Sara",
+    "Theo",
+)
+_LAST = (
+    "Nguyen",
+    "Smith",
+    "Okafor",
+    "Garcia",
+    "Muller",
+    "Tanaka",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Johansson",
+    "Patel",
+    "Dubois",
+    "Kim",
+    "Silva",
+    "Brennan",
+    "Novak",
+    "Ahmed",
+    "Larsen",
+    "Moreau",
+    "Singh",
+    "Costa",
+    "Fischer",
+    "Ivanova",
+    "Mensah",
+    "O'Neill",
+    "Park",
+    "Reyes",
+    "Schmidt",
+    "Takahashi",
+    "Walsh",
+    "Yilmaz",
+    "Zhang",
+    "Bauer",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Ferreira",
+    "Gupta",
+    "Hughes",
+    "Jansen",
+)
 
 
 def _names(rng: random.Random, n: int) -> list[str]:
@@ -186,8 +312,12 @@ def _renewal_date(rng: random.Random, months: Sequence[int]) -> dt.date:
 def _health(rng: random.Random, stage: str) -> float | None:
     if stage == "onboarding" and rng.random() < 0.5:
         return None  # no score until the first usage data arrives
-    mean, sd = {"onboarding": (70, 12), "adoption": (68, 14), "steady": (78, 10),
-                "at_risk": (35, 12)}[stage]
+    mean, sd = {
+        "onboarding": (70, 12),
+        "adoption": (68, 14),
+        "steady": (78, 10),
+        "at_risk": (35, 12),
+    }[stage]
     return float(min(100, max(1, round(rng.gauss(mean, sd)))))
 
 
@@ -204,15 +334,21 @@ def _draw_accounts(rng: random.Random, n: int) -> list[_Draft]:
         months = range(10, 13) if new else range(7, 13) if stage == "onboarding" else range(1, 13)
         # Strategic: most very large logos, plus a few upsell or beachhead accounts below.
         p_strategic = 0.5 if arr >= 750_000 else 0.06 if arr >= 150_000 else 0.005
-        drafts.append(_Draft(
-            id=f"A{i:0{width}d}",
-            name=f"{rng.choice(_PREFIXES)} {rng.choice(_NOUNS[vertical])}",
-            arr=arr, vertical=vertical, region=_pick(rng, REGIONS),
-            renewal_date=_renewal_date(rng, months), lifecycle_stage=stage,
-            health=_health(rng, stage),
-            contract="monthly" if arr < 60_000 and rng.random() < 0.15 else "annual",
-            strategic=rng.random() < p_strategic, new=new,
-        ))
+        drafts.append(
+            _Draft(
+                id=f"A{i:0{width}d}",
+                name=f"{rng.choice(_PREFIXES)} {rng.choice(_NOUNS[vertical])}",
+                arr=arr,
+                vertical=vertical,
+                region=_pick(rng, REGIONS),
+                renewal_date=_renewal_date(rng, months),
+                lifecycle_stage=stage,
+                health=_health(rng, stage),
+                contract="monthly" if arr < 60_000 and rng.random() < 0.15 else "annual",
+                strategic=rng.random() < p_strategic,
+                new=new,
+            )
+        )
     return drafts
 
 
@@ -229,9 +365,13 @@ def _link_families(rng: random.Random, drafts: list[_Draft], policy: Policy) -> 
     while left > 0 and position + 1 < len(pool):
         root = pool[position]
         segment = segment_by_arr(policy, root.arr) or "Scale"
-        k = min(_pick(rng, [(1, 0.6), (2, 0.3), (3, 0.1)]), MAX_CHILDREN.get(segment, 1), left,
-                len(pool) - position - 1)
-        for j, child in enumerate(pool[position + 1:position + 1 + k], start=1):
+        k = min(
+            _pick(rng, [(1, 0.6), (2, 0.3), (3, 0.1)]),
+            MAX_CHILDREN.get(segment, 1),
+            left,
+            len(pool) - position - 1,
+        )
+        for j, child in enumerate(pool[position + 1 : position + 1 + k], start=1):
             child.parent_id = root.id
             child.vertical, child.region = root.vertical, root.region
             child.name = f"{root.name} (subsidiary {j})"
@@ -244,16 +384,30 @@ def _link_families(rng: random.Random, drafts: list[_Draft], policy: Policy) -> 
 
 def _account(d: _Draft) -> Account:
     return Account(
-        id=d.id, name=d.name, arr=d.arr, vertical=d.vertical, region=d.region,
-        renewal_date=d.renewal_date, strategic=d.strategic, lifecycle_stage=d.lifecycle_stage,
-        health=d.health, contract="monthly" if d.contract == "monthly" else "annual",
-        current_csm=d.current_csm, parent_id=d.parent_id, locked=d.locked,
+        id=d.id,
+        name=d.name,
+        arr=d.arr,
+        vertical=d.vertical,
+        region=d.region,
+        renewal_date=d.renewal_date,
+        strategic=d.strategic,
+        lifecycle_stage=d.lifecycle_stage,
+        health=d.health,
+        contract="monthly" if d.contract == "monthly" else "annual",
+        current_csm=d.current_csm,
+        parent_id=d.parent_id,
+        locked=d.locked,
         lock_reason=d.lock_reason,
     )
 
 
-def _teams(policy: Policy, accounts: list[Account], segment_of: dict[str, str | None],
-           effort: dict[str, float], active: int) -> list[_Team] | None:
+def _teams(
+    policy: Policy,
+    accounts: list[Account],
+    segment_of: dict[str, str | None],
+    effort: dict[str, float],
+    active: int,
+) -> list[_Team] | None:
     """Teams per segment and vertical group, headcount split by effort demand.
 
     Each team first gets enough CSMs to keep its accounts under CAP_HEADROOM of the account
@@ -275,14 +429,18 @@ def _teams(policy: Policy, accounts: list[Account], segment_of: dict[str, str | 
         ideal = sum(active * demand[(seg, v)] / total for v in present)
         groups = [tuple(present)] if len(present) > 1 and ideal < 2.5 else [(v,) for v in present]
         for verticals in [*groups, ()]:
-            teams[(seg, verticals)] = _Team(segment=seg, verticals=verticals,
-                                            cap=policy.segment(seg).max_accounts)
+            teams[(seg, verticals)] = _Team(
+                segment=seg, verticals=verticals, cap=policy.segment(seg).max_accounts
+            )
     for a in accounts:
         seg = segment_of[a.id]
         if seg is None or policy.segment(seg).pooled:
             continue
-        team = next(t for (s, vs), t in teams.items()
-                    if s == seg and (a.vertical in vs if a.vertical in specialised else not vs))
+        team = next(
+            t
+            for (s, vs), t in teams.items()
+            if s == seg and (a.vertical in vs if a.vertical in specialised else not vs)
+        )
         team.demand += effort[a.id]
         team.accounts += 1
         team.region_demand[a.region] = team.region_demand.get(a.region, 0.0) + effort[a.id]
@@ -326,14 +484,19 @@ def _regions(rng: random.Random, team: _Team) -> None:
     if team.verticals or len(staying) < 2 * len(names):
         return
     per_unit = sum(m.ramp for m in staying) / sum(team.region_demand[r] for r in names)
-    need = {r: team.region_accounts[r] / (team.cap * CAP_HEADROOM) if team.cap else 0.0
-            for r in names}
+    need = {
+        r: team.region_accounts[r] / (team.cap * CAP_HEADROOM) if team.cap else 0.0 for r in names
+    }
     held = dict.fromkeys(names, 0.0)
     homes = []
     for m in staying:
         short = [r for r in names if held[r] == 0 or held[r] < need[r]]
-        home = max(short or names, key=lambda r: (need[r] - held[r]) if short
-                   else team.region_demand[r] * per_unit - held[r])
+        home = max(
+            short or names,
+            key=lambda r: (
+                (need[r] - held[r]) if short else team.region_demand[r] * per_unit - held[r]
+            ),
+        )
         held[home] += m.ramp
         homes.append(home)
     if any(held[r] < need[r] for r in names):
@@ -376,9 +539,17 @@ def _staff(rng: random.Random, teams: list[_Team], csms: int, active: int) -> li
 
 
 def _csm(m: _Member) -> Csm:
-    return Csm(id=m.id, name=m.name, segments=[m.team.segment], verticals=list(m.team.verticals),
-               regions=m.regions, capacity=max(m.capacity, 0.5), annual_cost=m.annual_cost,
-               leaving=m.leaving, ramp=m.ramp)
+    return Csm(
+        id=m.id,
+        name=m.name,
+        segments=[m.team.segment],
+        verticals=list(m.team.verticals),
+        regions=m.regions,
+        capacity=max(m.capacity, 0.5),
+        annual_cost=m.annual_cost,
+        leaving=m.leaving,
+        ramp=m.ramp,
+    )
 
 
 def _families(drafts: list[_Draft]) -> list[list[_Draft]]:
@@ -390,9 +561,14 @@ def _families(drafts: list[_Draft]) -> list[list[_Draft]]:
     return [[d, *children.get(d.id, [])] for d in drafts if d.parent_id is None]
 
 
-def _current_owners(rng: random.Random, policy: Policy, drafts: list[_Draft],
-                    segment_of: dict[str, str | None], effort: dict[str, float],
-                    members: list[_Member]) -> None:
+def _current_owners(
+    rng: random.Random,
+    policy: Policy,
+    drafts: list[_Draft],
+    segment_of: dict[str, str | None],
+    effort: dict[str, float],
+    members: list[_Member],
+) -> None:
     """Last year's owners: uneven books, leavers' books, and ARR that crossed a tier line.
 
     Everyone but this year's hires held a book; each CSM's share is skewed (lognormal weight)
@@ -415,9 +591,17 @@ def _current_owners(rng: random.Random, policy: Policy, drafts: list[_Draft],
         key = (segment, vertical, region)
         if key not in cache:
             cache[key] = [
-                m.id for m in members if m.ramp == 1.0
-                and not [r for r in structural_reasons(csms[m.id], segment, vertical, region,
-                                                       specialised, True) if r != LEAVER]]
+                m.id
+                for m in members
+                if m.ramp == 1.0
+                and not [
+                    r
+                    for r in structural_reasons(
+                        csms[m.id], segment, vertical, region, specialised, True
+                    )
+                    if r != LEAVER
+                ]
+            ]
         return cache[key]
 
     for family in _families(drafts):
@@ -440,8 +624,12 @@ def _current_owners(rng: random.Random, policy: Policy, drafts: list[_Draft],
         for d in family:
             d.current_csm = owner
             load[owner] += effort[d.id]
-        if (len(family) == 1 and not csms[owner].leaving and segment == segment_of[head.id]
-                and rng.random() < LOCK_SHARE):
+        if (
+            len(family) == 1
+            and not csms[owner].leaving
+            and segment == segment_of[head.id]
+            and rng.random() < LOCK_SHARE
+        ):
             head.locked, head.lock_reason = True, rng.choice(LOCK_REASONS)
 
 
@@ -454,7 +642,7 @@ def _size_capacities(rng: random.Random, teams: list[_Team]) -> None:
             m.capacity = _round_to(fair * rng.uniform(1.15, 1.3), 0.5)
 
 
-def _reference_plan(facts: Facts) -> tuple[dict[str, str | None], dict[str, int]]:
+def _reference_plan(facts: Facts) -> tuple[Owners, dict[str, int]]:
     """A plan meeting every hard rule, and the capacity (hundredths) each CSM needs for it.
 
     Families move as one; pinned (locked or frozen) units go first, then the largest; each
@@ -468,8 +656,9 @@ def _reference_plan(facts: Facts) -> tuple[dict[str, str | None], dict[str, int]
     options: dict[str, tuple[str, ...]] = {}
     for unit in units:
         allowed = [set(facts.eligibility.allowed[a]) for a in unit[1:]]
-        options[unit[0]] = tuple(c for c in facts.eligibility.allowed[unit[0]]
-                                 if all(c in s for s in allowed))
+        options[unit[0]] = tuple(
+            c for c in facts.eligibility.allowed[unit[0]] if all(c in s for s in allowed)
+        )
     unit_effort = {unit[0]: sum(facts.default_effort(a) for a in unit) for unit in units}
     # Pinned units first, then largest first: sorting by fewest options instead would spread
     # a small region's accounts over every CSM that also covers it, starving its own CSMs.
@@ -480,7 +669,7 @@ def _reference_plan(facts: Facts) -> tuple[dict[str, str | None], dict[str, int]
     caps: dict[tuple[str, str], int | None] = {}
     heaps: dict[tuple[str, ...], list[tuple[float, str]]] = {}
     heaps_of: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-    plan: dict[str, str | None] = {a.id: None for a in facts.instance.accounts}
+    plan: Owners = {a.id: None for a in facts.instance.accounts}
 
     def has_room(csm: str, segment: str, size: int) -> bool:
         if (csm, segment) not in caps:
@@ -489,7 +678,11 @@ def _reference_plan(facts: Facts) -> tuple[dict[str, str | None], dict[str, int]
         return cap is None or count[(csm, segment)] + size <= cap
 
     for unit in units:
-        segment, effort, key = str(facts.segment_of[unit[0]]), unit_effort[unit[0]], options[unit[0]]
+        segment, effort, key = (
+            str(facts.segment_of[unit[0]]),
+            unit_effort[unit[0]],
+            options[unit[0]],
+        )
         if key not in heaps:
             heaps[key] = [(load[c] / capacity[c], c) for c in key]
             heapq.heapify(heaps[key])
@@ -534,19 +727,20 @@ def _renewal_cap(facts: Facts, teams: list[_Team]) -> int:
     per_window: dict[tuple[str, str], int] = defaultdict(int)
     for a in facts.named_accounts:
         per_window[(str(facts.segment_of[a]), facts.window_of(a))] += 1
-    busiest = max((n / staying[s] for (s, _), n in per_window.items() if staying[s]),
-                  default=1.0)
+    busiest = max((n / staying[s] for (s, _), n in per_window.items() if staying[s]), default=1.0)
     return max(1, math.ceil(1.1 * busiest))
 
 
-def _band(facts: Facts, plan: dict[str, str | None]) -> float:
+def _band(facts: Facts, plan: Plan) -> float:
     """A loose balance band (0.35) that the reference plan is known to meet."""
     load: dict[str, int] = defaultdict(int)
     for a, c in plan.items():
         if c is not None:
             load[c] += facts.effort(a, c)
-    worst = max((abs(load[c] - target) / facts.capacity(c)
-                 for c, target in facts.balance_target.items()), default=0.0)
+    worst = max(
+        (abs(load[c] - target) / facts.capacity(c) for c, target in facts.balance_target.items()),
+        default=0.0,
+    )
     return max(0.35, math.ceil((worst + 0.01) * 20) / 20)
 
 
@@ -559,8 +753,10 @@ def _with_pool(policy: Policy, ceiling: int | None) -> Policy:
     """
     if ceiling is None:
         return policy
-    segments = [s.model_copy(update={"min_arr": float(ceiling)}) if s.name == "Scale" else s
-                for s in policy.segments]
+    segments = [
+        s.model_copy(update={"min_arr": float(ceiling)}) if s.name == "Scale" else s
+        for s in policy.segments
+    ]
     digital = Segment(name="Digital", min_arr=0, max_arr=ceiling, pooled=True)
     return policy.model_copy(update={"segments": [*segments, digital]})
 
@@ -578,8 +774,9 @@ def generate_instance(accounts: int, csms: int, seed: int, name: str | None = No
         raise ValueError("accounts and csms must be at least 1")
     rng = random.Random(seed)
     leavers = max(1, round(0.025 * csms)) if csms >= 10 else 0
-    base_policy = Policy(effective_date=EFFECTIVE_DATE,
-                         continuity=Continuity(cost_per_move=2.0, freeze_days=30))
+    base_policy = Policy(
+        effective_date=EFFECTIVE_DATE, continuity=Continuity(cost_per_move=2.0, freeze_days=30)
+    )
     drafts = _draw_accounts(rng, accounts)
     _link_families(rng, drafts, base_policy)
     bare_accounts = [_account(d) for d in drafts]
@@ -592,15 +789,20 @@ def generate_instance(accounts: int, csms: int, seed: int, name: str | None = No
         if teams is not None:
             break
     else:
-        raise ValueError(f"cannot staff {accounts} accounts with {csms} CSMs under the account "
-                         "caps, even with a tech-touch tier for accounts under $100k")
+        raise ValueError(
+            f"cannot staff {accounts} accounts with {csms} CSMs under the account "
+            "caps, even with a tech-touch tier for accounts under $100k"
+        )
     members = _staff(rng, teams, csms, csms - leavers)
     _current_owners(rng, policy, drafts, segment_of, effort, members)
     _size_capacities(rng, teams)
 
-    draft_instance = Instance(name=name or f"generated-{accounts}x{csms}-seed{seed}",
-                              accounts=[_account(d) for d in drafts],
-                              csms=[_csm(m) for m in members], policy=policy)
+    draft_instance = Instance(
+        name=name or f"generated-{accounts}x{csms}-seed{seed}",
+        accounts=[_account(d) for d in drafts],
+        csms=[_csm(m) for m in members],
+        policy=policy,
+    )
     facts = Facts(draft_instance, EFFECTIVE_DATE)
     plan, needed = _reference_plan(facts)
     for m in members:
@@ -609,19 +811,23 @@ def generate_instance(accounts: int, csms: int, seed: int, name: str | None = No
             m.capacity = max(m.capacity, math.ceil(needed[m.id] / (UNITS * m.ramp) * 2) / 2)
     sized = draft_instance.model_copy(update={"csms": [_csm(m) for m in members]})
     facts = Facts(sized, EFFECTIVE_DATE)
-    policy = policy.model_copy(update={
-        "renewal_spread": RenewalSpread(window="quarter", max_per_window=_renewal_cap(facts, teams),
-                                        hard=False),
-        "balance": Balance(band=_band(facts, plan)),
-    })
+    policy = policy.model_copy(
+        update={
+            "renewal_spread": RenewalSpread(
+                window="quarter", max_per_window=_renewal_cap(facts, teams), hard=False
+            ),
+            "balance": Balance(band=_band(facts, plan)),
+        }
+    )
     instance = sized.model_copy(update={"policy": policy})
 
     problems = validate(instance)
     report = check(instance, plan, EFFECTIVE_DATE)
     if problems or report.violations:
-        raise GenerationError("generated instance fails its own check: "
-                              + "; ".join([*map(str, problems[:3]),
-                                           *map(str, report.violations[:3])]))
+        raise GenerationError(
+            "generated instance fails its own check: "
+            + "; ".join([*map(str, problems[:3]), *map(str, report.violations[:3])])
+        )
     return instance
 
 
@@ -646,5 +852,10 @@ def write_instance(instance: Instance, path: str | Path) -> Path:
     return target
 
 
-__all__ = ["EFFECTIVE_DATE", "GenerationError", "generate_instance", "instance_json",
-           "write_instance"]
+__all__ = [
+    "EFFECTIVE_DATE",
+    "GenerationError",
+    "generate_instance",
+    "instance_json",
+    "write_instance",
+]

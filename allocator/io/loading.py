@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from allocator.schema.instance import Account, Csm, Instance, Pair, Policy
-from allocator.schema.errors import InputError, Problem
 from allocator.io.validation import validate
+from allocator.schema.errors import InputError, Problem
+from allocator.schema.instance import Account, Csm, Instance, Pair, Policy
+from allocator.schema.solution import Solution
 
 
 def _record_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
@@ -32,8 +33,9 @@ def _record_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
     return "instance", ""
 
 
-def problems_from_validation_error(raw: Any, error: ValidationError,
-                                   prefix: tuple[str, ...] = ()) -> list[Problem]:
+def problems_from_validation_error(
+    raw: Any, error: ValidationError, prefix: tuple[str, ...] = ()
+) -> list[Problem]:
     problems = []
     for err in error.errors():
         record, fld = _record_name(raw, (*prefix, *err["loc"]))
@@ -41,8 +43,9 @@ def problems_from_validation_error(raw: Any, error: ValidationError,
     return problems
 
 
-def _parse_records(raw: dict[str, Any], problems: list[Problem],
-                   unparsed: dict[str, set[str]]) -> dict[str, Any]:
+def _parse_records(
+    raw: dict[str, Any], problems: list[Problem], unparsed: dict[str, set[str]]
+) -> dict[str, Any]:
     """Parse each record on its own so that one bad record hides no other problem.
 
     Ids of records that failed go to `unparsed`, so references to them are not reported
@@ -92,8 +95,11 @@ def instance_from_dict(raw: Any, source: str = "<data>") -> Instance:
     if any(key not in parsed for key in ("policy", "accounts", "csms")):
         raise InputError(source, problems)
     instance = Instance(**parsed)
-    problems += validate(instance, unparsed_accounts=unparsed.get("accounts", set()),
-                         unparsed_csms=unparsed.get("csms", set()))
+    problems += validate(
+        instance,
+        unparsed_accounts=unparsed.get("accounts", set()),
+        unparsed_csms=unparsed.get("csms", set()),
+    )
     if problems:
         raise InputError(source, problems)
     return instance
@@ -114,8 +120,14 @@ def read_json(path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(source, [Problem(f"line {error.lineno}, column {error.colno}", "",
-                                          f"malformed JSON: {error.msg}")]) from None
+        raise InputError(
+            source,
+            [
+                Problem(
+                    f"line {error.lineno}, column {error.colno}", "", f"malformed JSON: {error.msg}"
+                )
+            ],
+        ) from None
 
 
 def load_instance(path: str | Path) -> Instance:
@@ -171,3 +183,17 @@ def instance_from_frames(
     if policy is not None:
         raw["policy"] = policy.model_dump() if isinstance(policy, Policy) else policy
     return instance_from_dict(raw, "<dataframes>")
+
+
+def load_solution(path: str | Path) -> Solution:
+    """Load a solution file (solution.json)."""
+    raw = read_json(path)
+    try:
+        return Solution.model_validate(raw)
+    except ValidationError as error:
+        raise InputError(
+            str(path),
+            problems_from_validation_error(
+                raw, error, prefix=("solution",) if not isinstance(raw, dict) else ()
+            ),
+        ) from None

@@ -6,14 +6,17 @@ import datetime as dt
 from collections import Counter
 
 from allocator.facts.eligibility import compute_eligibility
+from allocator.facts.segmentation import segment_accounts
 from allocator.schema.errors import Problem
 from allocator.schema.instance import Instance
-from allocator.facts.segmentation import segment_accounts
 
 
 def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
-    return [Problem(f"{kind}[id={i}]", "id", f"duplicate id {i!r} ({n} records)")
-            for i, n in Counter(ids).items() if n > 1]
+    return [
+        Problem(f"{kind}[id={i}]", "id", f"duplicate id {i!r} ({n} records)")
+        for i, n in Counter(ids).items()
+        if n > 1
+    ]
 
 
 def _parent_cycles(instance: Instance) -> list[Problem]:
@@ -27,16 +30,24 @@ def _parent_cycles(instance: Instance) -> list[Problem]:
             path.append(node)
             node = parent[node]
         if node is not None and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             if not reported.intersection(cycle):
                 reported.update(cycle)
-                problems.append(Problem(f"accounts[id={node}]", "parent_id",
-                                        "parent cycle: " + " -> ".join([*cycle, node])))
+                problems.append(
+                    Problem(
+                        f"accounts[id={node}]",
+                        "parent_id",
+                        "parent cycle: " + " -> ".join([*cycle, node]),
+                    )
+                )
     return problems
 
 
-def validate(instance: Instance, unparsed_accounts: set[str] | None = None,
-             unparsed_csms: set[str] | None = None) -> list[Problem]:
+def validate(
+    instance: Instance,
+    unparsed_accounts: set[str] | None = None,
+    unparsed_csms: set[str] | None = None,
+) -> list[Problem]:
     """Every cross-record problem in `instance`; empty when it is valid.
 
     References to ids in `unparsed_*` (records that failed to parse and were reported
@@ -49,15 +60,24 @@ def validate(instance: Instance, unparsed_accounts: set[str] | None = None,
     segment_names = {s.name for s in policy.segments}
     problems += _duplicates("accounts", [a.id for a in instance.accounts])
     problems += _duplicates("csms", [c.id for c in instance.csms])
-    problems += [Problem(f"policy.segments[name={n}]", "name", "duplicate segment name")
-                 for n, k in Counter(s.name for s in policy.segments).items() if k > 1]
+    problems += [
+        Problem(f"policy.segments[name={n}]", "name", "duplicate segment name")
+        for n, k in Counter(s.name for s in policy.segments).items()
+        if k > 1
+    ]
     if policy.strategic_segment is not None and policy.strategic_segment not in segment_names:
-        problems.append(Problem("policy", "strategic_segment",
-                                f"unknown segment {policy.strategic_segment!r}"))
+        problems.append(
+            Problem("policy", "strategic_segment", f"unknown segment {policy.strategic_segment!r}")
+        )
     for seg in policy.segments:
         if seg.max_arr is not None and seg.max_arr <= seg.min_arr:
-            problems.append(Problem(f"policy.segments[name={seg.name}]", "max_arr",
-                                    "max_arr must be greater than min_arr"))
+            problems.append(
+                Problem(
+                    f"policy.segments[name={seg.name}]",
+                    "max_arr",
+                    "max_arr must be greater than min_arr",
+                )
+            )
 
     for a in instance.accounts:
         rec = f"accounts[id={a.id}]"
@@ -74,9 +94,14 @@ def validate(instance: Instance, unparsed_accounts: set[str] | None = None,
         if a.locked and a.current_csm is None:
             problems.append(Problem(rec, "locked", "locked but has no current_csm"))
         if a.lifecycle_stage is not None and a.lifecycle_stage not in policy.effort.lifecycle:
-            problems.append(Problem(rec, "lifecycle_stage",
-                                    f"unknown stage {a.lifecycle_stage!r}; known: "
-                                    + ", ".join(sorted(policy.effort.lifecycle))))
+            problems.append(
+                Problem(
+                    rec,
+                    "lifecycle_stage",
+                    f"unknown stage {a.lifecycle_stage!r}; known: "
+                    + ", ".join(sorted(policy.effort.lifecycle)),
+                )
+            )
 
     for c in instance.csms:
         rec = f"csms[id={c.id}]"
@@ -122,8 +147,12 @@ def _homeless_accounts(instance: Instance) -> list[Problem]:
         if seg is None:
             problems.append(Problem(rec, "arr", f"ARR {a.arr} matches no segment's range"))
         elif seg not in pooled and not eligibility.structural[a.id]:
-            problems.append(Problem(
-                rec, "segment",
-                f"no staying CSM can take it (segment {seg!r}, vertical {a.vertical!r}, "
-                f"region {a.region!r})"))
+            problems.append(
+                Problem(
+                    rec,
+                    "segment",
+                    f"no staying CSM can take it (segment {seg!r}, vertical {a.vertical!r}, "
+                    f"region {a.region!r})",
+                )
+            )
     return problems

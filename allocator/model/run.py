@@ -36,15 +36,22 @@ class RunOutcome:
     interrupted: bool
 
 
-def run_cpsat(model: cp_model.CpModel, time_limit: float, workers: int, seed: int,
-              log: bool = False, on_tick: Callable[[Incumbent], None] | None = None,
-              tick: float = 0.5, deterministic: bool = False,
-              stop_when: Callable[[], bool] | None = None) -> RunOutcome:
+def run_cpsat(
+    model: cp_model.CpModel,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    log: bool = False,
+    on_tick: Callable[[Incumbent], None] | None = None,
+    tick: float = 0.5,
+    deterministic: bool = False,
+    stop_when: Callable[[], bool] | None = None,
+) -> RunOutcome:
     """Solve in a background thread so that Ctrl-C (KeyboardInterrupt in the main thread)
     stops the search cleanly and the best plan so far is kept.
 
     One worker is reproducible as it is; with more, `deterministic` interleaves the
-    portfolio in fixed batches (reproducible, measured 5-20x slower on our tiers).
+    portfolio in fixed batches (reproducible, but several times slower).
     `stop_when` is polled every tick; once true the search stops (another solver has
     proven the answer).
     """

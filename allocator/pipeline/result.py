@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.checker.check import CheckReport
+from allocator.checker import CheckReport
 from allocator.io.files import existing_better, write_atomic, write_text_atomic
+from allocator.schema.plan import Owners
 from allocator.schema.solution import Solution
 
 
@@ -16,7 +17,7 @@ def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SolveResult:
     """A solve's outcome. `report` is the checker's verdict (None when there is no plan)."""
 
@@ -36,7 +37,7 @@ class SolveResult:
         return self.solution.objective
 
     @property
-    def owners(self) -> dict[str, str | None]:
+    def owners(self) -> Owners:
         return self.solution.owners()
 
     @property
@@ -52,8 +53,9 @@ class SolveResult:
                 row[f"accounts_{seg}"] = n
             row["renewals_max_window"] = max(r.renewals_by_window.values(), default=0)
             rows.append(row)
-        return _frame(rows).fillna({c: 0 for c in _frame(rows).columns
-                                    if c.startswith("accounts_")})
+        return _frame(rows).fillna(
+            {c: 0 for c in _frame(rows).columns if c.startswith("accounts_")}
+        )
 
     @property
     def segment_summary(self) -> pd.DataFrame:
@@ -79,8 +81,12 @@ class SolveResult:
             better = existing_better(target, self.solution)
             if better is not None:
                 return better
-        paths = [out / "assignments.csv", out / "csm_summary.csv", out / "block_summary.csv",
-                 target]
+        paths = [
+            out / "assignments.csv",
+            out / "csm_summary.csv",
+            out / "block_summary.csv",
+            target,
+        ]
         if self.solution.assignments:
             write_atomic(paths[0], lambda p: self.assignments.to_csv(p, index=False))
             write_atomic(paths[1], lambda p: self.csm_summary.to_csv(p, index=False))

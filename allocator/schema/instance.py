@@ -8,6 +8,7 @@ report every problem at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,8 +37,9 @@ class Account(_Record):
         default=None, description="e.g. onboarding, adoption, steady, at_risk."
     )
     health: float | None = Field(default=None, ge=0, le=100, description="Health score 0-100.")
-    contract: Literal["annual", "monthly"] | None = Field(default=None,
-                                                          description="Contract type.")
+    contract: Literal["annual", "monthly"] | None = Field(
+        default=None, description="Contract type."
+    )
     current_csm: str | None = Field(default=None, description="Current owner's CSM id.")
     parent_id: str | None = Field(
         default=None, description="Parent account id; a family shares one owner."
@@ -104,8 +106,9 @@ def _default_segments() -> list[Segment]:
     # Seed 003's example tiers and caps; base efforts chosen so full books weigh about the same.
     return [
         Segment(name="Global", min_arr=750_000, max_accounts=6, base_effort=8.0),
-        Segment(name="Enterprise", min_arr=150_000, max_arr=750_000, max_accounts=15,
-                base_effort=3.0),
+        Segment(
+            name="Enterprise", min_arr=150_000, max_arr=750_000, max_accounts=15, base_effort=3.0
+        ),
         Segment(name="Scale", min_arr=0, max_arr=150_000, max_accounts=40, base_effort=1.0),
     ]
 
@@ -121,12 +124,13 @@ class EffortModel(_Record):
     """Multipliers applied to a segment's base effort."""
 
     lifecycle: dict[str, float] = Field(
-        default_factory=lambda: {"onboarding": 1.5, "adoption": 1.2, "steady": 1.0,
-                                 "at_risk": 1.6},
+        default_factory=lambda: {"onboarding": 1.5, "adoption": 1.2, "steady": 1.0, "at_risk": 1.6},
     )
     health_bands: list[HealthBand] = Field(
-        default_factory=lambda: [HealthBand(below=40, multiplier=1.4),
-                                 HealthBand(below=70, multiplier=1.15)],
+        default_factory=lambda: [
+            HealthBand(below=40, multiplier=1.4),
+            HealthBand(below=70, multiplier=1.15),
+        ],
     )
     contract: dict[str, float] = Field(
         default_factory=lambda: {"annual": 1.0, "monthly": 0.8},
@@ -152,11 +156,13 @@ class Balance(_Record):
     """Balance of effort within each pool, relative to capacity."""
 
     band: float | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Hard band: |utilisation - pool utilisation| <= band (e.g. 0.2).",
     )
     tolerance: float = Field(
-        default=0.02, ge=0,
+        default=0.02,
+        ge=0,
         description="Deviation within +/- tolerance x capacity of the target costs nothing.",
     )
 
@@ -237,3 +243,23 @@ class Instance(_Record):
     csms: list[Csm]
     pairs: list[Pair] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
+
+
+def effective_date_of(instance: Instance) -> dt.date:
+    """The plan date: the policy's, else today."""
+    return instance.policy.effective_date or dt.date.today()
+
+
+def instance_hash(instance: Instance) -> str:
+    """A short SHA-256 of the instance's content: which instance a solution was made for."""
+    return hashlib.sha256(instance.model_dump_json().encode()).hexdigest()[:16]
+
+
+def with_fewest_moves(instance: Instance) -> Instance:
+    """`instance` with `policy.continuity.fewest_moves` switched on: only the moves the
+    rules need."""
+    policy = instance.policy
+    continuity = policy.continuity.model_copy(update={"fewest_moves": True})
+    return instance.model_copy(
+        update={"policy": policy.model_copy(update={"continuity": continuity})}
+    )

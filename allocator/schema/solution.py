@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.schema.plan import Owners
+
 Status = Literal["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"]
 
 
@@ -75,15 +77,20 @@ class BlockSummaryRow(_Row):
     accounts: int
     csms: int
     segments: list[str]
-    status: str = Field(description="OPTIMAL (proven), FEASIBLE, or NOT SOLVED (stopped "
-                                    "before the block: the constructive plan stands).")
+    status: str = Field(
+        description="OPTIMAL (proven), FEASIBLE, or NOT SOLVED (stopped "
+        "before the block: the constructive plan stands)."
+    )
     objective: float
     bound: float
     gap: float | None = Field(description="(objective - bound) / objective; None at 0.")
     seconds: float
-    companion: str = Field(default="", description="What the companion process gave: "
-                                                   "HiGHS's plan or bound, or the Lagrangian "
-                                                   "bound.")
+    companion: str = Field(
+        default="",
+        description="What the companion process gave: "
+        "HiGHS's plan or bound, or the Lagrangian "
+        "bound.",
+    )
 
 
 class Solution(_Row):
@@ -98,7 +105,8 @@ class Solution(_Row):
     weights: dict[str, float] = Field(default_factory=dict)
     violations: list[Violation] = Field(default_factory=list)
     explanation: list[str] = Field(
-        default_factory=list, description="Why no plan exists, when that is known.")
+        default_factory=list, description="Why no plan exists, when that is known."
+    )
     moves: int = 0
     forced_moves: int = 0
     effective_date: dt.date
@@ -109,5 +117,12 @@ class Solution(_Row):
     segment_summary: list[SegmentSummaryRow] = Field(default_factory=list)
     block_summary: list[BlockSummaryRow] = Field(default_factory=list)
 
-    def owners(self) -> dict[str, str | None]:
+    def owners(self) -> Owners:
         return {row.account: row.csm for row in self.assignments}
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(objective - bound) / |objective|: how far a plan can be from the best one."""
+    if objective is None or bound is None:
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1e-9)

@@ -11,10 +11,8 @@ and those that must move go, most constrained and largest first, to the eligible
 the most room under its target whose renewal window has room, if any. Families, and
 accounts with one allowed CSM, keep the constructive plan's owner.
 
-Objective of the start on bench-L's blocks (repaired constructive plan → this plan):
-1,285 accounts 1,887.7 → 929.2; 6,899: 5,121.2 → 3,374.9; 17,863: 5,295.4 → 3,825.4
-(the neighbourhood search from the constructive plan reached 3,954 there in 121 s).
-`solve` keeps, per block, whichever of the two starts is better (`better_start`).
+`solve` keeps, per block, whichever of the two starts is better (`better_start`); what each
+gives on bench-L's blocks is in benchmarks/NOTES.md ("Fourth round").
 """
 
 from __future__ import annotations
@@ -23,16 +21,12 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+from allocator.facts import Block, Facts
+from allocator.schema.plan import Owners, Plan
 from allocator.search.repair import repair_books
-from allocator.checker.block_objective import block_objective
-from allocator.facts.blocks import Block
-from allocator.checker.check import book_violations
-from allocator.facts.derived import Facts
-
-Plan = dict[str, str | None]
 
 
-def balanced_plan(facts: Facts, base: Plan) -> Plan:
+def balanced_plan(facts: Facts, base: Plan) -> Owners:
     """A complete plan from `base` (the constructive plan): see the module docstring.
     Accounts with nowhere to go within the rules keep `base`'s owner."""
     plan = dict(base)
@@ -56,8 +50,11 @@ def balanced_plan(facts: Facts, base: Plan) -> Plan:
                 place(account_id, owner)
             continue
         current = facts.accounts[account_id].current_csm
-        if (current is not None and current in facts.eligibility.allowed[account_id]
-                and account_id not in facts.eligibility.forced_move):
+        if (
+            current is not None
+            and current in facts.eligibility.allowed[account_id]
+            and account_id not in facts.eligibility.forced_move
+        ):
             kept[current].append(account_id)
         else:
             to_place.append(account_id)
@@ -65,7 +62,7 @@ def balanced_plan(facts: Facts, base: Plan) -> Plan:
     for (csm_id, window), n in renewals.items():
         fixed_windows[csm_id][window] += n
     limit = {c: _keep_limit(facts, c) for c in facts.active_csms}
-    window_limit = facts.instance.policy.renewal_spread.max_per_window
+    window_limit = facts.renewal_limit
     for csm_id in sorted(kept):
         book = kept[csm_id]
         if csm_id not in limit:
@@ -75,8 +72,10 @@ def balanced_plan(facts: Facts, base: Plan) -> Plan:
 
         def crowded(account_id: str, window_count: Counter[str] = window_count) -> bool:
             """In a renewal window over its limit: shedding it also cuts the bunching."""
-            return (window_limit is not None
-                    and window_count[facts.window_of(account_id)] > window_limit)
+            return (
+                window_limit is not None
+                and window_count[facts.window_of(account_id)] > window_limit
+            )
 
         shed = _shed_to_limit(facts, csm_id, book, load[csm_id], limit[csm_id], crowded)
         gone = set(shed)
@@ -106,11 +105,18 @@ def _keep_limit(facts: Facts, csm_id: str) -> int:
     return min(ceiling, target + facts.balance_tolerance(csm_id))
 
 
-def _shed_to_limit(facts: Facts, csm_id: str, book: list[str], fixed_load: int,
-                   limit: int, crowded: Callable[[str], bool]) -> list[str]:
+def _shed_to_limit(
+    facts: Facts,
+    csm_id: str,
+    book: list[str],
+    fixed_load: int,
+    limit: int,
+    crowded: Callable[[str], bool],
+) -> list[str]:
     """Accounts an over-limit book hands on: the largest while one more would still leave
     it over, then the smallest that brings it under; among equals, one whose renewal
     window is over its limit."""
+
     def effort(account_id: str) -> int:
         return facts.effort(account_id, csm_id)
 
@@ -121,16 +127,20 @@ def _shed_to_limit(facts: Facts, csm_id: str, book: list[str], fixed_load: int,
         need = total - limit
         largest = max(left, key=lambda a: (effort(a), crowded(a), a))
         covering = [a for a in left if effort(a) >= need]
-        chosen = (min(covering, key=lambda a: (effort(a), not crowded(a), a))
-                  if covering and total - effort(largest) <= limit else largest)
+        chosen = (
+            min(covering, key=lambda a: (effort(a), not crowded(a), a))
+            if covering and total - effort(largest) <= limit
+            else largest
+        )
         left.remove(chosen)
         total -= effort(chosen)
         shed.append(chosen)
     return shed
 
 
-def _shed_over_caps(facts: Facts, csm_id: str, book: list[str],
-                    count: Counter[tuple[str, str]]) -> list[str]:
+def _shed_over_caps(
+    facts: Facts, csm_id: str, book: list[str], count: Counter[tuple[str, str]]
+) -> list[str]:
     """The smallest accounts of each segment over the CSM's account cap."""
     by_segment: dict[str, list[str]] = defaultdict(list)
     for account_id in book:
@@ -142,20 +152,27 @@ def _shed_over_caps(facts: Facts, csm_id: str, book: list[str],
             continue
         room = max(0, cap - count[(csm_id, segment)])
         accounts.sort(key=lambda a: (facts.effort(a, csm_id), a))
-        shed += accounts[:max(0, len(accounts) - room)]
+        shed += accounts[: max(0, len(accounts) - room)]
     return shed
 
 
-def _place_all(facts: Facts, plan: Plan, accounts: list[str], limit: dict[str, int],
-               load: Counter[str], count: Counter[tuple[str, str]],
-               renewals: Counter[tuple[str, str]],
-               place: Callable[[str, str], None]) -> None:
+def _place_all(
+    facts: Facts,
+    plan: Owners,
+    accounts: list[str],
+    limit: dict[str, int],
+    load: Counter[str],
+    count: Counter[tuple[str, str]],
+    renewals: Counter[tuple[str, str]],
+    place: Callable[[str, str], None],
+) -> None:
     """Each account, most constrained and largest first, to the allowed CSM with the most
     room under its keep limit that fits it, preferring one whose renewal window has room."""
-    window_limit = facts.instance.policy.renewal_spread.max_per_window
+    window_limit = facts.renewal_limit
     ceiling = {c: facts.effort_ceiling(c) for c in facts.active_csms}
-    accounts = sorted(accounts, key=lambda a: (len(facts.eligibility.allowed[a]),
-                                               -facts.default_effort(a), a))
+    accounts = sorted(
+        accounts, key=lambda a: (len(facts.eligibility.allowed[a]), -facts.default_effort(a), a)
+    )
     # One lazy max-heap of room per distinct allowed list: room only shrinks, so a stale
     # entry is re-pushed with its current value when it surfaces.
     heaps: dict[tuple[str, ...], list[tuple[int, str]]] = {}
@@ -201,12 +218,11 @@ def _place_all(facts: Facts, plan: Plan, accounts: list[str], limit: dict[str, i
             place(account_id, owner)
 
 
-def better_start(facts: Facts, blocks: list[Block], constructed: Plan) -> Plan:
+def better_start(facts: Facts, blocks: list[Block], constructed: Plan) -> Owners:
     """Per block with current owners, the better of the (repaired) constructive plan and
     the balanced start from it: one that obeys the per-CSM rules first, then the lower
     objective."""
-    balanced = balanced_plan(facts, constructed)
-    repair_books(facts, balanced)
+    balanced = repair_books(facts, balanced_plan(facts, constructed))
     plan = dict(constructed)
     for block in blocks:
         if not any(facts.accounts[a].current_csm is not None for a in block.accounts):
@@ -214,8 +230,8 @@ def better_start(facts: Facts, blocks: list[Block], constructed: Plan) -> Plan:
         accounts, csms = list(block.accounts), list(block.csms)
         options = []
         for candidate in (constructed, balanced):
-            broken = bool(book_violations(facts, candidate, accounts, csms))
-            options.append((broken, block_objective(facts, block, candidate)))
+            broken = bool(facts.checker.block_violations(candidate, accounts, csms))
+            options.append((broken, block.objective(facts, candidate)))
         if options[1] < options[0]:
             for account_id in block.accounts:
                 plan[account_id] = balanced[account_id]

@@ -9,30 +9,19 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 
-from allocator.facts.derived import Facts
+from allocator.facts import Facts
+from allocator.schema.plan import Owners
 
 
-def _units(facts: Facts) -> list[list[str]]:
-    """Accounts that must move together: families as one unit, others alone."""
-    family_of = {a: root for root, members in facts.families.items() for a in members}
-    units: list[list[str]] = []
-    for account_id in facts.named_accounts:
-        root = family_of.get(account_id)
-        if root is None:
-            units.append([account_id])
-        elif root == account_id:
-            units.append(list(facts.families[root]))
-    return units
-
-
-def greedy_plan(facts: Facts, keep_current: bool = True,
-                most_constrained_first: bool = True) -> dict[str, str | None]:
+def greedy_plan(
+    facts: Facts, keep_current: bool = True, most_constrained_first: bool = True
+) -> Owners:
     """Account -> CSM (None for pooled accounts). Falls back to the least-loaded eligible
     CSM even without room, so the plan is complete but may break caps."""
     load: dict[str, int] = defaultdict(int)
     count: dict[tuple[str, str], int] = defaultdict(int)
-    plan: dict[str, str | None] = {a.id: None for a in facts.instance.accounts}
-    units = _units(facts)
+    plan: Owners = {a.id: None for a in facts.instance.accounts}
+    units = list(facts.units)  # sorted below: the facts keep their own order
     candidates = {}
     for unit in units:
         common = set(facts.eligibility.allowed[unit[0]])
@@ -40,8 +29,7 @@ def greedy_plan(facts: Facts, keep_current: bool = True,
             common &= set(facts.eligibility.allowed[other])
         candidates[unit[0]] = [c for c in facts.eligibility.allowed[unit[0]] if c in common]
     if most_constrained_first:
-        units.sort(key=lambda u: (len(candidates[u[0]]),
-                                  -sum(facts.default_effort(a) for a in u)))
+        units.sort(key=lambda u: (len(candidates[u[0]]), -sum(facts.default_effort(a) for a in u)))
 
     # Room ends at the top of the balance band, not only at capacity.
     ceiling = {c: facts.effort_ceiling(c) for c in facts.active_csms}

@@ -7,38 +7,39 @@ book or an account, so a group's re-solve is exact for that group and a better g
 is a better plan. Groups start from the CSMs furthest from their balance target; half
 the time the rest of the group is the CSMs tied to it by moved accounts (so a move that
 is no longer needed can be undone), otherwise random CSMs that share accounts with it.
-A CSM's rank drops with each step from it that found nothing.
-
-Measured on bench-M's 1,826-account block from the repaired constructive plan (601.3;
-LP bound 385.4), objective after 10 / 20 / 30 s: groups of 6 with 2 s steps 472 / 425 /
-397; groups of 4 with 0.5 s steps 421 / 401; the same with move ties 400 / 391 / 388.
-Ranking down fruitless CSMs, from the balanced start on bench-L's blocks: 6,899 accounts
-at 60 s 2,147 and 2,201 against 2,315 and 2,389 (two seeds); 1,285 accounts at 20 s 516
-and 507 against 571 and 567; 17,863 accounts at 60 s 3,748 against 3,828.
+A CSM's rank drops with each step from it that found nothing. (Group sizes, step limits
+and the rankings were measured on bench-M and bench-L: benchmarks/NOTES.md.)
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from allocator.facts.blocks import Block
-from allocator.model.context import Plan, build_model
-from allocator.facts.derived import Facts
 from allocator.bounds.quick import voluntary_moves
-from allocator.model.rules.continuity import minimise_voluntary_moves
+from allocator.deadline import Deadline, Stopwatch
+from allocator.facts import Block, Facts
+from allocator.model import CpSatModel, build_model
+from allocator.schema.plan import Owners, Plan
 
 
 @dataclass
-class LnsStats:
+class SearchStats:
     steps: int = 0
     improved: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class Searched:
+    """The search's plan for the block's accounts, and how the search went."""
+
+    plan: Owners
+    stats: SearchStats
 
 
 def _neighbours(facts: Facts, block: Block) -> dict[str, list[str]]:
@@ -72,8 +73,9 @@ def _distance(facts: Facts, books: dict[str, list[str]], csm_id: str) -> int:
     return abs(load - target)
 
 
-def _moved(facts: Facts, former: dict[str, list[str]], plan: Plan,
-           books: dict[str, list[str]], csm_id: str) -> int:
+def _moved(
+    facts: Facts, former: dict[str, list[str]], plan: Plan, books: dict[str, list[str]], csm_id: str
+) -> int:
     """Accounts `csm_id` holds but did not own, plus accounts it owned that went elsewhere."""
     gained = sum(1 for a in books[csm_id] if facts.accounts[a].current_csm != csm_id)
     lost = sum(1 for a in former.get(csm_id, []) if plan.get(a) != csm_id)
@@ -90,8 +92,14 @@ def _former(facts: Facts, block: Block) -> dict[str, list[str]]:
     return former
 
 
-def _move_ties(facts: Facts, former: dict[str, list[str]], plan: Plan,
-               books: dict[str, list[str]], csm_id: str, allowed: set[str]) -> list[str]:
+def _move_ties(
+    facts: Facts,
+    former: dict[str, list[str]],
+    plan: Plan,
+    books: dict[str, list[str]],
+    csm_id: str,
+    allowed: set[str],
+) -> list[str]:
     """CSMs linked to `csm_id` by moved accounts, most links first."""
     links: dict[str, int] = {}
     for account_id in books[csm_id]:
@@ -105,90 +113,135 @@ def _move_ties(facts: Facts, former: dict[str, list[str]], plan: Plan,
     return sorted(links, key=lambda c: (-links[c], c))
 
 
-def improve(facts: Facts, block: Block, plan: Plan, time_limit: float, seed: int,
-            group_size: int = 4, step_limit: float = 0.5,
-            stop_when: Callable[[], bool] | None = None, capped: bool = False,
-            moves_only: bool = False,
-            on_step: Callable[[LnsStats], None] | None = None,
-            adopt: Callable[[Plan], Plan | None] | None = None) -> LnsStats:
-    """Improve `plan` (in place) for `block` until `time_limit` seconds have passed or
-    `stop_when()` (asked before each step) is true. `capped`: the block's voluntary moves
-    are capped, so a step may not make more voluntary moves than its group has now.
-    `moves_only`: minimise moves alone (the fewest-moves pass); groups then always start
-    from CSMs holding or missing moved accounts, tied to the CSMs on the other side.
-    `on_step(stats)` is called after every step (progress reports); `adopt(plan)`, before
-    every step, may return a better plan for the block to go on from (the companion's)."""
-    rng = random.Random(seed)
-    neighbours = _neighbours(facts, block)
-    started = time.monotonic()
-    stats = LnsStats()
-    family_of = {a: root for root, members in facts.families.items() for a in members}
-    former = _former(facts, block)
-    failed = dict.fromkeys(block.csms, 0)
-    while time.monotonic() - started < time_limit:
-        if stop_when is not None and stop_when():
-            break
-        better = adopt(plan) if adopt is not None else None
-        if better is not None:
-            plan.update(better)
-            failed = dict.fromkeys(block.csms, 0)
-        books = _books(plan, block)
-        if moves_only:
-            ranked = sorted(block.csms, key=lambda c: (-_moved(facts, former, plan, books, c), c))
+class _Groups:
+    """Chooses each step's group of CSMs (see the module docstring)."""
+
+    def __init__(self, facts: Facts, block: Block, seed: int, group_size: int, moves_only: bool):
+        self.facts = facts
+        self.block = block
+        self.rng = random.Random(seed)
+        self.group_size = group_size
+        self.moves_only = moves_only
+        self.neighbours = _neighbours(facts, block)
+        self.former = _former(facts, block)
+        self.failed = dict.fromkeys(block.csms, 0)
+
+    def reset(self) -> None:
+        """A new plan to go on from: every CSM is worth trying again."""
+        self.failed = dict.fromkeys(self.block.csms, 0)
+
+    def choose(self, plan: Plan, books: dict[str, list[str]]) -> list[str]:
+        """The group: its first CSM, then CSMs that can take each other's accounts."""
+        facts, former, failed = self.facts, self.former, self.failed
+        if self.moves_only:
+            ranked = sorted(
+                self.block.csms, key=lambda c: (-_moved(facts, former, plan, books, c), c)
+            )
         else:
             # A CSM whose groups found nothing ranks lower each time, so the search does
             # not keep returning to books no group of neighbours can mend.
-            ranked = sorted(block.csms, key=lambda c: (
-                -_distance(facts, books, c) / (1 + failed[c]), c))
+            ranked = sorted(
+                self.block.csms, key=lambda c: (-_distance(facts, books, c) / (1 + failed[c]), c)
+            )
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
-        first = ranked[min(int(rng.expovariate(0.3)), len(ranked) - 1)]
-        group = [first]
-        pool = list(neighbours[first])
-        rng.shuffle(pool)
-        if moves_only or rng.random() < 0.5:
+        first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
+        pool = list(self.neighbours[first])
+        self.rng.shuffle(pool)
+        if self.moves_only or self.rng.random() < 0.5:
             # CSMs that hold this CSM's former accounts or gave it theirs come first: the
             # group can then undo moves that are no longer needed.
             ties = _move_ties(facts, former, plan, books, first, set(pool))
             tied = set(ties)
             pool = ties + [c for c in pool if c not in tied]
-        for other in pool:
-            if len(group) >= group_size:
-                break
-            group.append(other)
-        members = set(group)
-        held = [a for c in group for a in books[c]]
-        # A family with members outside the group stays put (its owner's book still counts).
-        held_set = set(held)
-        pinned = {a: str(plan[a]) for a in held if a in family_of
-                  and not all(m in held_set for m in facts.families[family_of[a]])}
-        sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(members)))
-        cap = voluntary_moves(facts, sub.accounts, plan) if capped else None
-        built = build_model(facts, block=sub, force=pinned, move_cap=cap,
-                            terms=() if moves_only else None)
-        if moves_only:
-            minimise_voluntary_moves(built.ctx)
-        built.ctx.hint(plan)
+        return [first, *pool[: self.group_size - 1]]
+
+    def found(self, first: str, changed: bool) -> None:
+        self.failed[first] = 0 if changed else self.failed[first] + 1
+
+
+def _step_model(
+    facts: Facts,
+    plan: Plan,
+    books: dict[str, list[str]],
+    group: list[str],
+    capped: bool,
+    moves_only: bool,
+) -> CpSatModel:
+    """The exact model of one group: every account its CSMs hold, free among them. A family
+    with members outside the group stays put (its owner's book still counts)."""
+    held = [a for c in group for a in books[c]]
+    held_set = set(held)
+    family_of = facts.family_of
+    pinned = {
+        a: str(plan[a])
+        for a in held
+        if a in family_of and not all(m in held_set for m in facts.families[family_of[a]])
+    }
+    sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(group)))
+    cap = voluntary_moves(facts, sub.accounts, plan) if capped else None
+    built = build_model(facts, sub, pins=pinned, move_cap=cap, objective=not moves_only)
+    if moves_only:
+        built.form.minimise_voluntary_moves()
+    built.form.hint(plan)
+    return built
+
+
+def improve(
+    facts: Facts,
+    block: Block,
+    start: Plan,
+    deadline: Deadline,
+    seed: int,
+    *,
+    group_size: int = 4,
+    step_seconds: float = 0.5,
+    stop_when: Callable[[Plan], bool] | None = None,
+    capped: bool = False,
+    moves_only: bool = False,
+    on_step: Callable[[SearchStats, Plan], None] | None = None,
+    adopt: Callable[[Plan], Plan | None] | None = None,
+) -> Searched:
+    """A better plan for `block`'s accounts than `start`, searched until the deadline or
+    until `stop_when(plan)` (asked before each step) is true. `capped`: the block's
+    voluntary moves are capped, so a step may not make more voluntary moves than its group
+    has now. `moves_only`: minimise moves alone (the fewest-moves pass); groups then always
+    start from CSMs holding or missing moved accounts, tied to the CSMs on the other side.
+    `on_step(stats, plan)` is called after every step (progress reports); `adopt(plan)`,
+    before every step, may return a better plan to go on from (the companion's)."""
+    clock = Stopwatch.start()
+    plan: Owners = {a: start.get(a) for a in block.accounts}
+    groups = _Groups(facts, block, seed, group_size, moves_only)
+    stats = SearchStats()
+    while not deadline.expired():
+        if stop_when is not None and stop_when(plan):
+            break
+        better = adopt(plan) if adopt is not None else None
+        if better is not None:
+            plan.update((a, better[a]) for a in block.accounts if a in better)
+            groups.reset()
+        books = _books(plan, block)
+        group = groups.choose(plan, books)
+        built = _step_model(facts, plan, books, group, capped, moves_only)
         solver = cp_model.CpSolver()
-        remaining = time_limit - (time.monotonic() - started)
-        solver.parameters.max_time_in_seconds = max(0.05, min(step_limit, remaining))
+        solver.parameters.max_time_in_seconds = max(0.05, min(step_seconds, deadline.left()))
         solver.parameters.num_workers = 1
-        solver.parameters.catch_sigint_signal = False  # let Ctrl-C reach Python (see cpsat_run)
+        solver.parameters.catch_sigint_signal = False  # let Ctrl-C reach Python (model.run)
         solver.parameters.random_seed = seed + stats.steps
         try:
-            status = solver.solve(built.ctx.model)
+            status = solver.solve(built.model)
         except KeyboardInterrupt:  # Ctrl-C: keep the plan as it stands
             stats.interrupted = True
             break
         stats.steps += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             changed = False
-            for (account_id, csm_id), var in built.ctx.x.items():
-                if solver.boolean_value(var) and plan.get(account_id) != csm_id:
+            for account_id, csm_id in built.form.owners(solver).items():
+                if plan.get(account_id) != csm_id:
                     plan[account_id] = csm_id
                     changed = True
             stats.improved += int(changed)
-            failed[first] = 0 if changed else failed[first] + 1
+            groups.found(group[0], changed)
         if on_step is not None:
-            on_step(stats)
-    stats.seconds = time.monotonic() - started
-    return stats
+            on_step(stats, plan)
+    stats.seconds = clock.seconds()
+    return Searched(plan, stats)

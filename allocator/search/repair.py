@@ -1,13 +1,13 @@
 """Repairing a constructed plan's books: over-full CSMs hand accounts on, CSMs under the
 balance band's floor take accounts from the fullest eligible CSMs.
 
-Keeping current owners where they fit leaves new hires far below the band and a few
-CSMs over a cap; on bench-L that left two blocks breaking the band after 60 s of
-neighbourhood search. These single-account moves fix most of it in a second, before any
-search. Moves prefer accounts that change owner anyway (new, or leaving a leaver), then
-accounts of the CSMs furthest above target. A move never breaks a rule the two CSMs'
-books obeyed (caps, hard renewal windows, the band's floor, minimum book ARR). Families
-and locked or frozen accounts are never moved here (their units are left to the search).
+Keeping current owners where they fit leaves new hires far below the band and a few CSMs
+over a cap, which the neighbourhood search mends only slowly. These single-account moves
+fix most of it in a second, before any search. Moves prefer accounts that change owner
+anyway (new, or leaving a leaver), then accounts of the CSMs furthest above target. A move
+never breaks a rule the two CSMs' books obeyed (caps, hard renewal windows, the band's
+floor, minimum book ARR). Families and locked or frozen accounts are never moved here
+(their units are left to the search).
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from allocator.facts.derived import Facts
-
-Plan = dict[str, str | None]
+from allocator.facts import Facts
+from allocator.schema.plan import Owners, Plan
 
 
 class _Books:
     """Loads, per-segment counts and band limits of the plan being repaired."""
 
-    def __init__(self, facts: Facts, plan: Plan):
+    def __init__(self, facts: Facts, plan: Owners):
         self.facts = facts
         self.plan = plan
         self.load: dict[str, int] = defaultdict(int)
@@ -40,8 +39,9 @@ class _Books:
         for csm_id in facts.active_csms:
             slack = facts.band_slack(csm_id)
             self.ceiling[csm_id] = facts.effort_ceiling(csm_id)
-            self.floor[csm_id] = (-math.inf if slack is None
-                                  else facts.balance_target[csm_id] - slack)
+            self.floor[csm_id] = (
+                -math.inf if slack is None else facts.balance_target[csm_id] - slack
+            )
 
     def _add(self, account_id: str, csm_id: str, sign: int = 1) -> None:
         self.load[csm_id] += sign * self.facts.effort(account_id, csm_id)
@@ -82,38 +82,39 @@ class _Books:
         cap = self.facts.account_cap(csm_id, segment)
         if cap is not None and self.count[(csm_id, segment)] >= cap:
             return False
-        spread = self.facts.instance.policy.renewal_spread
-        return not (spread.hard and spread.max_per_window is not None
-                    and self.renewals[(csm_id, self.facts.window_of(account_id))]
-                    >= spread.max_per_window)
+        limit = self.facts.renewal_limit
+        return not (
+            self.facts.renewal_limit_hard
+            and limit is not None
+            and self.renewals[(csm_id, self.facts.window_of(account_id))] >= limit
+        )
 
     def can_spare(self, account_id: str, csm_id: str) -> bool:
         """Giving the account up leaves the CSM above the band's floor and minimum ARR."""
         if self.load[csm_id] - self.facts.effort(account_id, csm_id) < self.floor[csm_id]:
             return False
         minimum = self.facts.min_book_arr(csm_id)
-        return (minimum is None
-                or self.arr[csm_id] - round(self.facts.accounts[account_id].arr) >= minimum)
+        return (
+            minimum is None
+            or self.arr[csm_id] - round(self.facts.accounts[account_id].arr) >= minimum
+        )
 
     def surplus(self, csm_id: str) -> int:
         return self.load[csm_id] - self.facts.balance_target.get(csm_id, self.load[csm_id])
 
 
-def repair_books(facts: Facts, plan: Plan, csms: list[str] | None = None) -> int:
-    """Move single accounts (in place) until no CSM in `csms` (default: all) is over its
-    effort ceiling or an account cap, or below the band's floor, where such moves exist.
-    Returns the number of reassignments made."""
+def repair_books(facts: Facts, start: Plan, csms: list[str] | None = None) -> Owners:
+    """`start` with single accounts moved until no CSM in `csms` (default: all) is over its
+    effort ceiling or an account cap, or below the band's floor, where such moves exist."""
+    plan = dict(start)
     books = _Books(facts, plan)
     scope = list(csms) if csms is not None else list(facts.active_csms)
     movable = _movable(facts)
     movable_set = set(movable)
-    moved = 0
     for csm_id in sorted(scope):  # over-full: hand on, cheapest first
         while books.load[csm_id] > books.ceiling[csm_id] or books.over_segments(csm_id):
-            target = _hand_on(facts, books, csm_id, movable_set)
-            if target is None:
+            if _hand_on(facts, books, csm_id, movable_set) is None:
                 break
-            moved += 1
     # Under the floor: take from the CSMs with most surplus that can spare the account.
     by_options: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for account_id in movable:
@@ -122,28 +123,35 @@ def repair_books(facts: Facts, plan: Plan, csms: list[str] | None = None) -> int
     for options in by_options:
         for csm_id in options:
             options_of[csm_id].append(options)
-    short = sorted((c for c in scope if books.load[c] < books.floor[c]),
-                   key=lambda c: (books.load[c] - books.floor[c], c))
+    short = sorted(
+        (c for c in scope if books.load[c] < books.floor[c]),
+        key=lambda c: (books.load[c] - books.floor[c], c),
+    )
     for csm_id in short:
-        offers = [a for options in options_of[csm_id] for a in by_options[options]
-                  if plan.get(a) not in (None, csm_id)]
-        offers.sort(key=lambda a: (_keeps_owner(facts, plan, a),
-                                   -books.surplus(str(plan[a])), a))
+        offers = [
+            a
+            for options in options_of[csm_id]
+            for a in by_options[options]
+            if plan.get(a) not in (None, csm_id)
+        ]
+        offers.sort(key=lambda a: (_keeps_owner(facts, plan, a), -books.surplus(str(plan[a])), a))
         for account_id in offers:
             if books.load[csm_id] >= books.floor[csm_id]:
                 break
             owner = str(plan[account_id])
             if books.can_spare(account_id, owner) and books.fits(account_id, csm_id):
                 books.move(account_id, csm_id)
-                moved += 1
-    return moved
+    return plan
 
 
 def _movable(facts: Facts) -> list[str]:
     """Accounts that move alone and have a choice of CSM."""
     in_family = {a for members in facts.families.values() for a in members}
-    return [a for a in facts.named_accounts
-            if a not in in_family and len(facts.eligibility.allowed[a]) > 1]
+    return [
+        a
+        for a in facts.named_accounts
+        if a not in in_family and len(facts.eligibility.allowed[a]) > 1
+    ]
 
 
 def _keeps_owner(facts: Facts, plan: Plan, account_id: str) -> bool:
@@ -155,14 +163,22 @@ def _hand_on(facts: Facts, books: _Books, csm_id: str, movable: set[str]) -> str
     broken) to the least-utilised eligible CSM with room."""
     over_load = books.load[csm_id] > books.ceiling[csm_id]
     full = set(books.over_segments(csm_id))
-    candidates = sorted((a for a in books.book[csm_id] if a in movable
-                         and (over_load or str(facts.segment_of[a]) in full)
-                         and books.can_spare(a, csm_id)),
-                        key=lambda a: (_keeps_owner(facts, books.plan, a),
-                                       -facts.effort(a, csm_id), a))
+    candidates = sorted(
+        (
+            a
+            for a in books.book[csm_id]
+            if a in movable
+            and (over_load or str(facts.segment_of[a]) in full)
+            and books.can_spare(a, csm_id)
+        ),
+        key=lambda a: (_keeps_owner(facts, books.plan, a), -facts.effort(a, csm_id), a),
+    )
     for account_id in candidates:
-        room = [c for c in facts.eligibility.allowed[account_id]
-                if c != csm_id and c in books.ceiling and books.fits(account_id, c)]
+        room = [
+            c
+            for c in facts.eligibility.allowed[account_id]
+            if c != csm_id and c in books.ceiling and books.fits(account_id, c)
+        ]
         if room:
             best = min(room, key=lambda c: (books.load[c] / max(1, facts.capacity(c)), c))
             books.move(account_id, best)

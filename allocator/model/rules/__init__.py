@@ -1,21 +1,35 @@
-"""One module per business rule; each rule's `name` is what users see in reports."""
+"""One module per business rule, each named as users see it in reports and errors.
+
+Each rule is written once against `allocator.model.form.Form`; the CP-SAT form
+(`model/cpsat.py`) and the MathOpt form (`model/mathopt.py`) of the model are the same
+rules. A new rule is a module here and one line in `RULES`.
+"""
 
 from __future__ import annotations
 
-from allocator.model.context import Rule
+from allocator.model.form import Rule
+from allocator.model.rules.account_caps import AccountCaps
 from allocator.model.rules.balance import Balance
-from allocator.model.rules.capacity import AccountCaps, EffortCapacity
-from allocator.model.rules.continuity import MoveCap, Moves
-from allocator.model.rules.cost_to_arr import MinBookArr
-from allocator.model.rules.eligibility import DomainRules
-from allocator.model.rules.families import FamiliesTogether
+from allocator.model.rules.effort_capacity import EffortCapacity
+from allocator.model.rules.eligibility import Eligibility
+from allocator.model.rules.families_together import FamiliesTogether
+from allocator.model.rules.locked_accounts import LockedAccounts
+from allocator.model.rules.min_book_arr import MinBookArr
+from allocator.model.rules.move_cap import MoveCap
+from allocator.model.rules.moves import Moves
 from allocator.model.rules.one_owner import OneOwner
-from allocator.model.rules.preferences import PairCost, Specialization
-from allocator.model.rules.renewals import RenewalSpread
+from allocator.model.rules.pair_cost import PairCost
+from allocator.model.rules.pooled_segments import PooledSegments
+from allocator.model.rules.renewal_freeze import RenewalFreeze
+from allocator.model.rules.renewal_spread import RenewalSpread
+from allocator.model.rules.specialization import Specialization
 
-RULES: list[Rule] = [
+RULES: tuple[Rule, ...] = (
     OneOwner(),
-    DomainRules(),
+    Eligibility(),
+    LockedAccounts(),
+    RenewalFreeze(),
+    PooledSegments(),
     AccountCaps(),
     EffortCapacity(),
     RenewalSpread(),
@@ -26,7 +40,23 @@ RULES: list[Rule] = [
     MinBookArr(),
     PairCost(),
     Specialization(),
-]
+)
 
-# Rules enforced by which variables exist rather than by a constraint.
-DOMAIN_RULES = ["eligibility", "locked_accounts", "renewal_freeze", "pooled_segments"]
+HARD_RULES = frozenset(
+    {
+        "one_owner",
+        "eligibility",
+        "locked_accounts",
+        "renewal_freeze",
+        "pooled_segments",
+        "account_caps",
+        "effort_capacity",
+        "renewal_spread",
+        "balance",
+        "move_cap",
+        "families_together",
+        "min_book_arr",
+    }
+)
+"""Rules that can make a plan invalid (balance and renewal_spread: when the policy makes
+them hard); the rest only add objective terms."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from allocator.model.context import ModelContext
+from typing import Any
+
+from allocator.model.form import Form
 
 
 class OneOwner:
     name = "one_owner"
 
-    def build(self, ctx: ModelContext) -> None:
-        for account_id in ctx.accounts:
-            ctx.model.add_exactly_one(var for _, var in ctx.by_account[account_id])
+    def build(self, form: Form[Any]) -> None:
+        for account_id in form.accounts:
+            form.exactly_one([var for _, var in form.by_account[account_id]])

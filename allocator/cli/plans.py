@@ -1,0 +1,292 @@
+"""`allocate schema | generate | validate | solve | check`: one instance and its plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from allocator.checker import check
+from allocator.cli.common import (
+    EXIT_CHECKER,
+    EXIT_INFEASIBLE,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_PLAN,
+    EXIT_VIOLATIONS,
+    err,
+    guarded,
+    load_plan,
+    num,
+    out,
+)
+from allocator.cli.progress import ProgressDisplay
+from allocator.facts import Facts
+from allocator.io import generate_instance, load_instance, write_instance
+from allocator.parameters import SolveParams
+from allocator.pipeline import SolveResult, solve
+from allocator.schema import InputError, Instance, Problem, Solution
+from allocator.schema.instance import effective_date_of, with_fewest_moves
+
+
+@click.command("schema")
+@click.option("--solution", is_flag=True, help="Print the solution schema instead.")
+def schema_command(solution: bool) -> None:
+    """Print the JSON Schema of instance files (or of solution.json)."""
+    model = Solution if solution else Instance
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@click.command("generate")
+@click.option("--accounts", type=click.IntRange(min=1), required=True)
+@click.option("--csms", type=click.IntRange(min=1), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--name", default=None, help="Instance name (default: generated-AxC-seedS).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+def generate_command(accounts: int, csms: int, seed: int, name: str | None, output: Path) -> None:
+    """Write a realistic generated instance (same seed, same file)."""
+    try:
+        instance = generate_instance(accounts, csms, seed, name=name)
+    except ValueError as error:
+        err.print(f"generate: {error}", markup=False)
+        sys.exit(EXIT_INPUT)
+    write_instance(instance, output)
+    out.print(f"Wrote {output}: {len(instance.accounts)} accounts, {len(instance.csms)} CSMs")
+
+
+@click.command("validate")
+@click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
+@guarded
+def validate_command(instance_path: Path) -> None:
+    """Check an instance file; list every problem (exit 2) or summarise it (exit 0)."""
+    instance = load_instance(instance_path)
+    facts = Facts(instance, effective_date_of(instance))
+    pooled = len(instance.accounts) - len(facts.named_accounts)
+    pairs = sum(len(v) for v in facts.eligibility.allowed.values())
+    out.print(
+        f"{instance_path}: valid — {len(instance.accounts)} accounts "
+        f"({pooled} pooled), {len(instance.csms)} CSMs, {pairs} eligible pairs"
+    )
+
+
+def _params(path: Path | None) -> SolveParams:
+    if path is None:
+        return SolveParams()
+    try:
+        return SolveParams.from_file(path)
+    except OSError as error:
+        raise InputError(str(path), [Problem("file", "", f"cannot read: {error}")]) from None
+    except ValueError as error:
+        raise InputError(str(path), [Problem("parameters", "", str(error))]) from None
+
+
+def _summary_table(solution: Solution) -> Table:
+    table = Table(title=f"{solution.instance}: {solution.status}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value")
+
+    table.add_row("objective", num(solution.objective))
+    table.add_row("proven bound", num(solution.bound))
+    table.add_row("gap", "-" if solution.gap is None else f"{solution.gap:.2%}")
+    table.add_row("solve time", f"{solution.solve_seconds:.1f} s")
+    table.add_row("moves", f"{solution.moves} ({solution.forced_moves} forced)")
+    if "fewest_voluntary_moves" in solution.parameters:
+        voluntary = (solution.moves or 0) - (solution.forced_moves or 0)
+        fewest = solution.parameters["fewest_voluntary_moves"]
+        table.add_row(
+            "voluntary moves",
+            f"{voluntary} (the fewest any plan can make: proven)"
+            if solution.parameters.get("fewest_moves_proven")
+            else f"{voluntary} (every plan makes at least {fewest})",
+        )
+    for name, value in solution.terms.items():
+        weight = solution.weights.get(name, 0.0)
+        table.add_row(f"term {name}", f"{value:,.2f} x weight {weight:g}")
+    for seg in solution.segment_summary:
+        ratio = "-" if seg.cost_to_arr is None else f"{seg.cost_to_arr:.1%}"
+        mark = "" if seg.within_target is None else (" ok" if seg.within_target else " OVER")
+        table.add_row(f"cost/ARR {seg.segment}", f"{ratio} (target {seg.target:.0%}){mark}")
+    if solution.assignments:
+        table.add_row(
+            "checker",
+            "no violations"
+            if not solution.violations
+            else f"{len(solution.violations)} VIOLATIONS",
+        )
+    else:
+        table.add_row("checker", "no plan to check")
+    return table
+
+
+@click.command("solve")
+@click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: <instance name>-plan beside the instance).",
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="CP-SAT threads (8 enables its full portfolio; see README).",
+)
+@click.option(
+    "--deterministic",
+    is_flag=True,
+    help="With --workers > 1: reproducible, but slower, parallel search.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace a better plan already in --out.")
+@click.option("--log", is_flag=True, help="Print CP-SAT's search log.")
+@click.option(
+    "--fewest-moves",
+    is_flag=True,
+    help="Only the moves the rules need (sets policy.continuity.fewest_moves).",
+)
+@click.option(
+    "--params",
+    "params_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Tuning parameters (JSON or TOML) for experiments; see SolveParams.",
+)
+@guarded
+def solve_command(
+    instance_path: Path,
+    out_dir: Path | None,
+    time_limit: float,
+    workers: int,
+    deterministic: bool,
+    seed: int,
+    overwrite: bool,
+    log: bool,
+    fewest_moves: bool,
+    params_path: Path | None,
+) -> None:
+    """Solve INSTANCE, check the plan, and write solution.json and CSVs."""
+    instance = load_instance(instance_path)
+    params = _params(params_path)
+    if fewest_moves:
+        instance = with_fewest_moves(instance)
+    out_dir = out_dir or instance_path.with_name(instance_path.stem + "-plan")
+    try:
+        with ProgressDisplay(err) as display:
+            result = solve(
+                instance,
+                time_limit=time_limit,
+                workers=workers,
+                seed=seed,
+                on_progress=display,
+                log=log,
+                deterministic=deterministic,
+                params=params,
+            )
+    except KeyboardInterrupt:
+        err.print("interrupted before any plan was found; nothing written")
+        sys.exit(EXIT_INTERRUPTED)
+    _report_and_write(result, out_dir, overwrite)
+
+
+BLOCKS_SHOWN = 8
+
+
+def _blocks_table(solution: Solution) -> Table | str | None:
+    """The blocks furthest from their bound, when the book splits into several."""
+    rows = solution.block_summary
+    if len(rows) < 2:
+        return None
+    proven = sum(1 for r in rows if r.status == "OPTIMAL")
+    open_rows = sorted(
+        (r for r in rows if r.status != "OPTIMAL"),
+        key=lambda r: (-(r.objective - r.bound), r.block),
+    )
+    shown = open_rows[:BLOCKS_SHOWN]
+    if not shown:
+        return f"{len(rows)} independent blocks, all proven optimal"
+    table = Table(
+        title=f"{len(rows)} independent blocks, {proven} proven optimal; the "
+        f"{len(shown)} furthest from their bound (all: block_summary.csv)"
+    )
+    for name in ("block", "accounts", "CSMs", "segments", "objective", "bound", "gap"):
+        table.add_column(name, justify="left" if name == "segments" else "right")
+    for r in shown:
+        table.add_row(
+            str(r.block),
+            f"{r.accounts:,}",
+            f"{r.csms:,}",
+            ", ".join(r.segments),
+            f"{r.objective:,.2f}",
+            f"{r.bound:,.2f}",
+            "-" if r.gap is None else f"{r.gap:.2%}",
+        )
+    return table
+
+
+def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> None:
+    solution = result.solution
+    out.print(_summary_table(solution))
+    blocks = _blocks_table(solution)
+    if blocks is not None:
+        out.print(blocks)
+    if solution.status == "INFEASIBLE":
+        out.print("No plan satisfies every rule (proven infeasible). Nothing written.")
+        for line in solution.explanation:
+            out.print(f"  {line}", markup=False)
+        sys.exit(EXIT_INFEASIBLE)
+    if solution.status == "UNKNOWN":
+        note = "interrupted" if solution.interrupted else "time limit reached"
+        out.print(f"No plan found ({note}). Nothing written.")
+        sys.exit(EXIT_NO_PLAN)
+    written = result.write(out_dir, overwrite=overwrite)
+    if isinstance(written, Solution):
+        out.print(
+            f"Kept the better plan already in {out_dir} (objective "
+            f"{written.objective:,.2f} vs {solution.objective:,.2f}); "
+            "use --overwrite to replace it."
+        )
+    else:
+        out.print("Wrote " + ", ".join(str(p) for p in written))
+    if solution.interrupted:
+        out.print("Interrupted: this is the best plan found so far.")
+    if solution.violations:
+        for violation in solution.violations:
+            err.print(f"violation: {violation}", markup=False)
+        sys.exit(EXIT_CHECKER)
+
+
+@click.command("check")
+@click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
+@click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
+@guarded
+def check_command(instance_path: Path, solution_path: Path) -> None:
+    """Re-check a plan against every rule and recompute its objective (exit 1 if broken)."""
+    instance = load_instance(instance_path)
+    solution = load_plan(solution_path)
+    report = check(instance, solution.owners(), solution.effective_date)
+    lines = [str(v) for v in report.violations]
+    tolerance = 1e-6 * max(1.0, abs(report.objective))
+    if solution.objective is not None and abs(solution.objective - report.objective) > tolerance:
+        lines.append(
+            f"objective [plan]: file says {solution.objective}, recomputed {report.objective}"
+        )
+    for name, value in report.terms.items():
+        out.print(f"{name}: {value:,.2f}")
+    out.print(
+        f"objective: {report.objective:,.2f}  moves: {report.moves} ({report.forced_moves} forced)"
+    )
+    if lines:
+        for line in lines:
+            err.print(f"violation: {line}", markup=False)
+        err.print(f"{len(lines)} violation(s)")
+        sys.exit(EXIT_VIOLATIONS)
+    out.print("feasible: no violations")
