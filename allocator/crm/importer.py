@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import ValidationError
 
 from allocator.crm.accounts import Columns, Draft, drop_duplicates, read_drafts
 from allocator.crm.keys import CrmKeys
@@ -35,7 +34,7 @@ from allocator.crm.table import (
 )
 from allocator.crm.values import salesforce_id as sf18
 from allocator.crm.values import text
-from allocator.io.loading import instance_from_dict, problems_from_validation_error, read_json
+from allocator.io.loading import instance_from_dict, read_model
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import Instance, Policy
 
@@ -297,13 +296,7 @@ def _keys(preset: Preset, columns: Columns, roster: Roster) -> CrmKeys:
 
 def read_policy(path: str | Path) -> Policy:
     """A policy JSON file (the instance's `policy` object)."""
-    raw = read_json(path)
-    try:
-        return Policy.model_validate(raw)
-    except ValidationError as error:
-        raise InputError(
-            str(path), problems_from_validation_error(raw, error, prefix=("policy",))
-        ) from None
+    return read_model(path, Policy, prefix=("policy",))
 
 
 def import_files(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.crm.presets import ExportShape, OwnerKey
 from allocator.io.files import write_text_atomic
-from allocator.io.loading import problems_from_validation_error, read_json
-from allocator.schema.errors import InputError
+from allocator.io.loading import read_model
 
 
 class CsmKeys(BaseModel):
@@ -59,8 +58,4 @@ def write_keys(keys: CrmKeys, path: str | Path) -> Path:
 
 
 def read_keys(path: str | Path) -> CrmKeys:
-    raw = read_json(path)
-    try:
-        return CrmKeys.model_validate(raw)
-    except ValidationError as error:
-        raise InputError(str(path), problems_from_validation_error(raw, error)) from None
+    return read_model(path, CrmKeys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from pydantic import BaseModel, ValidationError
@@ -14,6 +14,8 @@ from allocator.io.validation import validate
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import Account, Csm, Instance, Pair, Policy
 from allocator.schema.solution import Solution
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _record_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
@@ -105,16 +107,21 @@ def instance_from_dict(raw: Any, source: str = "<data>") -> Instance:
     return instance
 
 
-def read_json(path: str | Path) -> Any:
-    """Parse a JSON file, turning every way it can fail into an `InputError`."""
-    path = Path(path)
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file, every way reading it can fail turned into an `InputError`."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(source, [Problem("file", "", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(source, [Problem("file", "", f"cannot read: {error}")]) from None
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file, turning every way it can fail into an `InputError`."""
+    source = str(path)
+    text = read_text(path)
     if not text.strip():
         raise InputError(source, [Problem("file", "", "file is empty")])
     try:
@@ -185,15 +192,17 @@ def instance_from_frames(
     return instance_from_dict(raw, "<dataframes>")
 
 
-def load_solution(path: str | Path) -> Solution:
-    """Load a solution file (solution.json)."""
+def read_model(path: str | Path, model: type[M], prefix: tuple[str, ...] = ()) -> M:
+    """A JSON file read as one pydantic record; each problem is named by its field, under
+    `prefix` (the record's place in a larger file: `policy` for a policy file)."""
     raw = read_json(path)
     try:
-        return Solution.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
-        raise InputError(
-            str(path),
-            problems_from_validation_error(
-                raw, error, prefix=("solution",) if not isinstance(raw, dict) else ()
-            ),
-        ) from None
+        where = prefix or (() if isinstance(raw, dict) else (model.__name__.lower(),))
+        raise InputError(str(path), problems_from_validation_error(raw, error, where)) from None
+
+
+def load_solution(path: str | Path) -> Solution:
+    """Load a solution file (solution.json)."""
+    return read_model(path, Solution)

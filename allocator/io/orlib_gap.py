@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from allocator.io.loading import read_text
 from allocator.io.validation import validate
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import (
@@ -160,12 +161,5 @@ def read_orlib_gap(path: str | Path, name: str | None = None) -> Instance:
     Raises `InputError` naming the file when it is missing, unreadable, empty, holds a
     non-integer token or the wrong count of numbers.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, [Problem("file", "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(source, [Problem("file", "", f"cannot read: {error}")]) from None
-    return parse_orlib_gap(text, source, name if name is not None else path.name)
+    text = read_text(path)
+    return parse_orlib_gap(text, str(path), name if name is not None else Path(path).name)

@@ -41,22 +41,3 @@ RULES: tuple[Rule, ...] = (
     PairCost(),
     Specialization(),
 )
-
-HARD_RULES = frozenset(
-    {
-        "one_owner",
-        "eligibility",
-        "locked_accounts",
-        "renewal_freeze",
-        "pooled_segments",
-        "account_caps",
-        "effort_capacity",
-        "renewal_spread",
-        "balance",
-        "move_cap",
-        "families_together",
-        "min_book_arr",
-    }
-)
-"""Rules that can make a plan invalid (balance and renewal_spread: when the policy makes
-them hard); the rest only add objective terms."""
