@@ -431,6 +431,17 @@ def targets(rows: list[Row]) -> list[str]:
     return lines
 
 
+KEPT = "<!-- below: written by hand, kept by run.py when it rewrites the table -->"
+
+
+def _kept_notes(out: Path) -> str:
+    """What an earlier RESULTS.md held below the `KEPT` marker (before/after comparisons)."""
+    if not out.exists():
+        return ""
+    text = out.read_text(encoding="utf-8")
+    return "\n" + text[text.index(KEPT):] if KEPT in text else ""
+
+
 def markdown(rows: list[Row]) -> str:
     runs = sorted({(r.measured, r.command, r.protocol) for r in rows})
     lines = [
@@ -542,7 +553,7 @@ def run(
             if (r.instance, r.method, r.time_limit) not in fresh
         ] + rows
     table.sort(key=_order)
-    write_text_atomic(out, markdown(table))
+    write_text_atomic(out, markdown(table) + _kept_notes(out))
     with open(out.with_suffix(".csv"), "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(asdict(table[0]).keys()))
         writer.writeheader()
