@@ -53,6 +53,12 @@ class SolveParams:
     progress_seconds: float = 5.0
     """Seconds between progress reports from the neighbourhood search."""
 
+    polish_share: float = 0.2
+    """Of a block's time, at most this much (of what its solve left) to find, among plans
+    as good, the one with the fewest moves (`pipeline/polish.py`)."""
+    polish_min_seconds: float = 0.5
+    """...and at least this much, when the block's solve left it."""
+
     # --- the HiGHS companion ------------------------------------------------------------
     mip_limit: int = 25_000
     """Pairs up to which HiGHS solves a block as a MIP; above, it gives a bound only."""

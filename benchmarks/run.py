@@ -2,7 +2,9 @@
 
 Per instance, in a fresh process each (so peak memory is that run's own): CP-SAT through
 `allocator.pipeline.solve`, and in the same run the baselines — the rules-engine greedy, the current
-assignment (where there is one) and the same model solved by HiGHS through OR-Tools. Every
+assignment (where there is one), the same model solved by HiGHS through OR-Tools, and
+`plain`: the whole model given to CP-SAT as it is (no blocks, start, search or companion), with
+the same workers and time. Every
 plan goes through the independent checker. Writes a Markdown table (default
 benchmarks/RESULTS.md) and the raw rows as CSV beside it.
 
@@ -26,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ortools.sat.python import cp_model
+
 if __package__ in (None, ""):  # run as a script: `python benchmarks/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -39,11 +43,12 @@ from allocator.io import (
     write_instance,
     write_text_atomic,
 )
-from allocator.model import solve_mip
+from allocator.model import build_model, run_cpsat, solve_mip
 from allocator.pipeline import Progress, solve
 from allocator.schema import Instance, effective_date_of, relative_gap, with_fewest_moves
 from allocator.search import greedy_plan
 from benchmarks.rebalance import changed_book
+from benchmarks.tight85 import tight85
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "instances"
@@ -108,8 +113,8 @@ def read_rows(path: Path) -> list[Row]:
 
 
 def _order(row: Row) -> tuple[int, str, float, int]:
-    tier_rank = {"S": 0, "M": 1, "L": 2, "M+5%": 3}
-    methods = {"cpsat": 0, "highs": 1, "greedy": 2, "current": 3}
+    tier_rank = {"S": 0, "M": 1, "L": 2, "M+5%": 3, "tight85": 4}
+    methods = {"cpsat": 0, "plain": 1, "highs": 2, "greedy": 3, "current": 4}
     limit = row.time_limit or 0.0
     if row.instance in tier_rank:
         return (0, str(tier_rank[row.instance]), limit, methods.get(row.method, 9))
@@ -122,7 +127,9 @@ def tier_path(tier: str) -> Path:
 
 def ensure_tier(tier: str) -> Path:
     path = tier_path(tier)
-    if not path.exists():
+    if not path.exists() and tier == "tight85":
+        write_instance(tight85(), path)
+    elif not path.exists():
         accounts, csms, seed = TIERS[tier]
         write_instance(generate_instance(accounts, csms, seed, name=f"bench-{tier}"), path)
     return path
@@ -240,6 +247,21 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
             row.objective = report.objective
             row.gap = relative_gap(report.objective, mip.bound)
             row.checker = _verdict(report)
+    elif method == "plain":
+        facts = Facts(instance, effective)
+        built = build_model(facts)
+        run = run_cpsat(built.model, time_limit - (time.monotonic() - started), workers, seed)
+        solved = run.solver is not None and run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if run.solver is not None:
+            row.bound = built.objective_value(run.solver.best_objective_bound)
+        if solved and run.solver is not None:
+            report = facts.checker.check(built.form.owners(run.solver))
+            row.status = "OPTIMAL" if run.status == cp_model.OPTIMAL else "FEASIBLE"
+            row.objective = report.objective
+            row.gap = relative_gap(report.objective, row.bound)
+            row.checker = _verdict(report)
+        else:
+            row.status = "UNKNOWN"
     else:
         facts = Facts(instance, effective)
         if method == "greedy":
@@ -439,7 +461,7 @@ def _kept_notes(out: Path) -> str:
     if not out.exists():
         return ""
     text = out.read_text(encoding="utf-8")
-    return "\n" + text[text.index(KEPT):] if KEPT in text else ""
+    return "\n" + text[text.index(KEPT) :] if KEPT in text else ""
 
 
 def markdown(rows: list[Row]) -> str:
@@ -569,13 +591,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tiers",
         default="S,M,L",
-        help="comma list of S, M, L, M+5%% (incremental rebalance) or 'none'",
+        help="comma list of S, M, L, M+5%% (incremental rebalance), tight85 or 'none'",
     )
     parser.add_argument("--gap", default="all", help="'all', 'none' or name prefixes")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--methods", default="cpsat,highs,greedy,current")
+    parser.add_argument("--methods", default="cpsat,plain,highs,greedy,current")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument(
         "--merge", action="store_true", help="keep rows of earlier runs for instances not re-run"

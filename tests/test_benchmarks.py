@@ -15,7 +15,7 @@ def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
         time_limit=10,
         workers=2,
         seed=0,
-        methods=["cpsat", "highs", "greedy", "current"],
+        methods=["cpsat", "plain", "highs", "greedy", "current"],
         out=out,
         command="pytest",
     )
@@ -33,6 +33,9 @@ def test_runner_writes_table_with_checked_rows(tmp_path: Path) -> None:
     assert gap.status == "OPTIMAL" and gap.checker == "ok"
     assert gap.objective == gap.best_known == 261
     assert gap.gap_to_best == 0
+    plain = by_key[("S", "plain")]
+    assert plain.checker == "ok" and plain.bound is not None
+    assert plain.bound <= plain.objective + 1e-6
     highs = by_key[("cattrysse1994/gap1-0", "highs")]
     assert highs.checker == "ok" and highs.objective == 261
     assert f"| S | cpsat | 10.00 | {s.status} |" in text
@@ -59,3 +62,10 @@ def test_rebalance_changes_five_percent_of_a_solved_book() -> None:
     assert changed.policy.effective_date is not None
     facts = Facts(changed, changed.policy.effective_date)
     assert facts.eligibility.forced_move  # the leaver's book, at least, must move
+
+
+def test_the_committed_tight85_instance_is_what_its_script_builds() -> None:
+    from allocator.io.loading import load_instance
+    from benchmarks.tight85 import OUT, tight85
+
+    assert load_instance(OUT) == tight85()

@@ -3,6 +3,7 @@ itself and every `allocator.<name>` it mentions exists there."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 import allocator
@@ -17,13 +18,16 @@ def test_the_readme_has_python_examples() -> None:
 
 
 def test_examples_import_only_the_public_api() -> None:
-    imports = re.findall(r"^\s*(from allocator\S* import|import allocator\S*)", CODE, re.M)
-    assert imports and set(imports) <= {"from allocator import", "import allocator"}
-    names = re.findall(r"from allocator import \(?([^)\n]+(?:\n[^)\n]+)*)\)?", CODE)
-    for group in names:
-        for name in (n.strip() for n in group.replace("\n", ",").split(",")):
-            if name:
-                assert hasattr(allocator, name), name
+    tree = ast.parse(CODE)
+    modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
+    ]
+    ours = [m for m in modules if m and m.split(".")[0] == "allocator"]
+    assert ours and set(ours) == {"allocator"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "allocator":
+            for alias in node.names:
+                assert hasattr(allocator, alias.name), alias.name
 
 
 def test_every_allocator_name_in_the_readme_text_exists() -> None:

@@ -12,10 +12,8 @@ reverted plan).
 
 from __future__ import annotations
 
-from collections import ChainMap
 from dataclasses import dataclass, field
 
-from allocator.checker import Breach, Terms
 from allocator.facts import Facts
 from allocator.facts.eligibility import (
     REGION,
@@ -25,8 +23,8 @@ from allocator.facts.eligibility import (
 )
 from allocator.pipeline.result import SolveResult
 from allocator.schema.instance import Instance
-from allocator.schema.plan import Owners, Plan
 from allocator.schema.solution import Solution
+from allocator.search.revert import PlanView, Revert
 
 LEAVING = "current owner leaving"
 SEGMENT_CHANGE = "segment change"
@@ -66,15 +64,6 @@ _RULE_CATEGORY = {
     "min_book_arr": MIN_BOOK_ARR,
     "families_together": FAMILY,
 }
-# Which broken rule names a move best: the hard limits first, the band last.
-_RULE_ORDER = [
-    "families_together",
-    "account_caps",
-    "effort_capacity",
-    "renewal_spread",
-    "min_book_arr",
-    "balance",
-]
 _TERM_CATEGORY = {
     "balance": BALANCE,
     "renewal_bunching": RENEWAL_BUNCHING,
@@ -102,99 +91,6 @@ class MoveReason:
     keep_cost: float | None = None
     term_changes: dict[str, float] = field(default_factory=dict)
     broken_rules: tuple[str, ...] = ()
-
-
-@dataclass
-class Revert:
-    """What putting some accounts back with their previous owners would do to the plan."""
-
-    broken: list[tuple[str, str]]  # (rule, plain-language line) of newly broken hard rules
-    terms: dict[str, float]  # change per objective term, natural units
-    weighted: dict[str, float]  # the same, times the term's weight: objective units
-    objective: float
-
-    def describe_terms(self) -> str:
-        """'balance +3.59, moves -2.00': objective contributions, weights applied."""
-        parts = [
-            f"{name} {value:+,.2f}" for name, value in self.weighted.items() if round(value, 2)
-        ]
-        return ", ".join(parts)
-
-
-# --- the plan, evaluated one CSM's book at a time --------------------------------------------
-class PlanView:
-    """A plan with its books, able to evaluate putting accounts back with their previous
-    owners. The checker scores every book (`Checker.book_terms`, `book_breaches`); each
-    book's state in the plan itself is computed once."""
-
-    def __init__(self, facts: Facts, owners: Plan):
-        self.facts = facts
-        self.checker = facts.checker
-        self.owners = owners
-        self.books: dict[str, set[str]] = {}
-        for account_id, owner in owners.items():
-            if owner is not None and account_id in facts.accounts:
-                self.books.setdefault(owner, set()).add(account_id)
-        self.family_of = facts.family_of
-        self._states: dict[str, tuple[Terms, dict[tuple[str, str], Breach]]] = {}
-
-    def _state(self, csm_id: str, book: set[str]) -> tuple[Terms, dict[tuple[str, str], Breach]]:
-        breaches = {(b.rule, b.scope): b for b in self.checker.book_breaches(csm_id, book)}
-        return self.checker.book_terms(csm_id, book), breaches
-
-    def revert(self, accounts: list[str]) -> Revert:
-        """Evaluate putting `accounts` back with their previous owners, all else fixed."""
-        facts, owners, checker = self.facts, self.owners, self.checker
-        after_owner = {a: facts.accounts[a].current_csm for a in accounts}
-        touched = {owners.get(a) for a in accounts} | set(after_owner.values())
-        broken: list[tuple[str, str]] = []
-        delta = Terms()
-        for csm_id in sorted(c for c in touched if c is not None):
-            book = self.books.get(csm_id, set())
-            if csm_id not in self._states:
-                self._states[csm_id] = self._state(csm_id, book)
-            before_terms, before_broken = self._states[csm_id]
-            after = (book - {a for a in accounts if owners.get(a) == csm_id}) | {
-                a for a in accounts if after_owner[a] == csm_id
-            }
-            after_terms, after_broken = self._state(csm_id, after)
-            broken += [
-                (b.rule, f"{b.subject} would have {b.message}")
-                for key, b in sorted(after_broken.items())
-                if key not in before_broken
-            ]
-            delta.add(after_terms)
-            delta.add(before_terms, -1)
-        for a in accounts:
-            delta.add(checker.account_terms(a, after_owner[a]))
-            delta.add(checker.account_terms(a, owners.get(a)), -1)
-        broken += self._split_families(after_owner)
-        broken.sort(
-            key=lambda item: (
-                _RULE_ORDER.index(item[0]) if item[0] in _RULE_ORDER else len(_RULE_ORDER)
-            )
-        )
-        terms = checker.natural(delta)
-        weighted = checker.weighted(terms)
-        return Revert(
-            broken,
-            {t: round(v, 6) for t, v in terms.items()},
-            {t: round(v, 6) for t, v in weighted.items()},
-            round(sum(weighted.values()), 6),
-        )
-
-    def _split_families(self, after_owner: Owners) -> list[tuple[str, str]]:
-        """Families the plan keeps together that putting these accounts back would split."""
-        lines = []
-        after = ChainMap(after_owner, dict(self.owners))
-        for root in sorted({self.family_of[a] for a in after_owner if a in self.family_of}):
-            members = self.facts.families[root]
-            if self.checker.family_breaches(after, members) and not self.checker.family_breaches(
-                self.owners, members
-            ):
-                split = ", ".join(f"{m} with {after.get(m)}" for m in members)
-                lines.append(("families_together", f"family of {root} would be split ({split})"))
-        return lines
 
 
 # --- forced moves ---------------------------------------------------------------------------
@@ -228,8 +124,9 @@ def forced_reason(facts: Facts, account_id: str, new: str | None) -> tuple[str, 
         )
     if VERTICAL_SPECIALIZATION in reasons:
         why = (
-            f"{account.vertical} accounts need a specialist; {previous} is a generalist"
-            if not csm.verticals
+            f"{account.vertical} accounts need a {account.vertical} specialist; {previous} "
+            "is not one"
+            if csm.takes_any_vertical()
             else f"{previous} specialises in {', '.join(csm.verticals)}, not {account.vertical}"
         )
         return LOST_ELIGIBILITY, f"{why}; goes to {new}"
@@ -246,7 +143,48 @@ def forced_reason(facts: Facts, account_id: str, new: str | None) -> tuple[str, 
 
 
 # --- entry point ----------------------------------------------------------------------------
-def _from_revert(previous: str, new: str | None, result: Revert) -> tuple[str, str]:
+def _percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _load_words(result: Revert, previous: str, new: str | None) -> str:
+    """'without the move, C14 would carry 128% of its capacity instead of 112% (target
+    100%), and C4 71% instead of 85% (target 100%)': the previous owner first."""
+    parts: list[str] = []
+    books = sorted(
+        (c for c in result.books if c.csm in (previous, new)), key=lambda c: c.csm != previous
+    )
+    for change in books:
+        target = f" (target {_percent(change.target)})" if change.target is not None else ""
+        kept, planned = _percent(change.utilisation_kept), _percent(change.utilisation)
+        if not parts:
+            parts.append(
+                f"without the move, {change.csm} would carry {kept} of its capacity instead "
+                f"of {planned}{target}"
+            )
+        else:
+            parts.append(f"{change.csm} {kept} instead of {planned}{target}")
+    return ", and ".join(parts)
+
+
+def _renewal_words(result: Revert, previous: str, limit: int | None) -> str:
+    for change in result.books:
+        if change.csm != previous:
+            continue
+        for window, (now, kept) in change.renewals.items():
+            if kept > now:
+                cap = f" (spread limit {limit})" if limit is not None else ""
+                return f"{previous} would have {kept} renewals in {window} instead of {now}{cap}"
+    return f"{previous}'s renewals would bunch"
+
+
+def _from_revert(facts: Facts, previous: str, new: str | None, result: Revert) -> tuple[str, str]:
+    """The category and the sentence: what keeping the previous owner would do, in terms a
+    CS leader reads (capacity used, caps, renewals), then the objective change."""
+    cost = (
+        f"keeping {previous} alone, the rest as planned, would cost {result.objective:+,.2f} "
+        f"({result.describe_terms()})"
+    )
     if result.broken:
         rule, line = result.broken[0]
         more = f" (and {len(result.broken) - 1} more)" if len(result.broken) > 1 else ""
@@ -257,10 +195,16 @@ def _from_revert(previous: str, new: str | None, result: Revert) -> tuple[str, s
     costs = {t: v for t, v in result.weighted.items() if t != "moves" and v > 0}
     if result.objective > 0 and costs:
         main = max(costs, key=lambda t: costs[t])
-        return _TERM_CATEGORY.get(main, main), (
-            f"moved to {new}; keeping {previous} would cost {result.objective:+,.2f} "
-            f"({result.describe_terms()})"
-        )
+        category = _TERM_CATEGORY.get(main, main)
+        if main == "balance":
+            why = f" to even out effort: {_load_words(result, previous, new)}"
+        elif main == "renewal_bunching":
+            why = f" to spread renewals: {_renewal_words(result, previous, facts.renewal_limit)}"
+        elif main == "specialization":
+            why = f", a specialist in its vertical ({previous} is not one)"
+        else:
+            why = ", a preferred pairing (pair cost)"
+        return category, f"moved to {new}{why}; {cost}"
     return JOINT, (
         f"moved to {new} as part of a joint rebalancing: keeping {previous} alone "
         f"would change the objective by {result.objective:+,.2f} "
@@ -301,13 +245,13 @@ def move_reasons(
         root = view.family_of.get(a)
         if root is None:
             result = view.revert([a])
-            category, text = _from_revert(previous, new, result)
+            category, text = _from_revert(facts, previous, new, result)
         else:
             if root not in done:
                 members = [m for m in facts.families[root] if m in movable]
                 done[root] = (view.revert(members), members)
             result, members = done[root]
-            category, text = _from_revert(previous, new, result)
+            category, text = _from_revert(facts, previous, new, result)
             if len(members) > 1:
                 text = f"family of {root} ({', '.join(members)}) moved together: {text}"
                 if a != members[0] and category != FAMILY:

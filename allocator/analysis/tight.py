@@ -229,12 +229,12 @@ def _replace_csm(instance: Instance, csm_id: str, **changes: object) -> Instance
     return instance.model_copy(update={"csms": csms})
 
 
-def _profile(csm: Csm) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    return tuple(sorted(csm.segments)), tuple(sorted(csm.verticals)), tuple(sorted(csm.regions))
+def _profile(csm: Csm) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    return tuple(sorted(csm.segments)), csm.specialism(), tuple(sorted(csm.regions))
 
 
 def _profile_name(csm: Csm) -> str:
-    parts = ["/".join(csm.segments), "/".join(csm.verticals) or "generalist"]
+    parts = ["/".join(csm.segments), csm.specialism()]
     if csm.regions:
         parts.append("/".join(csm.regions))
     return " / ".join(parts)

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from allocator.checker import check
 from allocator.io.files import write_atomic
 from allocator.pipeline import SolveResult, solve
-from allocator.schema.instance import Instance, effective_date_of
+from allocator.schema.instance import Instance, effective_date_of, with_fewest_moves
 from allocator.schema.plan import Plan
 from allocator.schema.solution import relative_gap
 
@@ -175,6 +175,44 @@ def _choose(
     )
 
 
+def _fewest(
+    instance: Instance,
+    balance_only: bool,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    effective: dt.date,
+) -> tuple[TradeoffPoint, int, bool]:
+    """The curve's first point: the plan with the fewest voluntary moves (the
+    fewest-moves pass), best on the other terms among such plans; with the proven least
+    any plan makes, and whether the point's plan meets it."""
+    current = with_fewest_moves(curve_instance(instance, None, balance_only))
+    result = solve(
+        current, time_limit=time_limit, workers=workers, seed=seed, effective_date=effective
+    )
+    solution = result.solution
+    least = int(solution.parameters.get("fewest_voluntary_moves", 0))
+    if not result.feasible:
+        return _choose(None, current, result, None, effective), least, False
+    voluntary = solution.moves - solution.forced_moves
+    proven = bool(solution.parameters.get("fewest_moves_proven"))
+    note = (
+        "the fewest voluntary moves any plan can make (proven)"
+        if proven
+        else f"the fewest voluntary moves found; every plan makes at least {least}"
+    )
+    point = _point(
+        voluntary,
+        solution.status,
+        curve_instance(instance, voluntary, balance_only),
+        result.owners,
+        effective,
+        solution.bound,
+        note,
+    )
+    return point, least, proven
+
+
 def run_tradeoff(
     instance: Instance,
     budgets: list[Budget],
@@ -184,28 +222,73 @@ def run_tradeoff(
     balance_only: bool = False,
     on_point: Callable[[TradeoffPoint], None] | None = None,
 ) -> list[TradeoffPoint]:
-    """One point per budget (ascending, unlimited last); `time_limit` is per point."""
+    """One point per budget (ascending, unlimited last); `time_limit` is per point.
+
+    The curve starts at the plan with the fewest voluntary moves (found first, by the
+    fewest-moves pass): budgets below the proven least any plan makes are not solved (they
+    come back as points without a plan, saying so), and every larger budget starts from
+    that plan."""
     effective = effective_date_of(instance)
-    ordered = sorted(b for b in budgets if b is not None) + ([None] if None in budgets else [])
+    first, least, proven = _fewest(instance, balance_only, time_limit, workers, seed, effective)
     points: list[TradeoffPoint] = []
     previous: TradeoffPoint | None = None
-    for budget in ordered:
-        current = curve_instance(instance, budget, balance_only)
+    for budget in sorted(b for b in budgets if b is not None and b < least):
+        points.append(
+            TradeoffPoint(
+                budget=budget,
+                status="BELOW MINIMUM",
+                objective=None,
+                balance=None,
+                moves=None,
+                forced_moves=None,
+                bound=None,
+                gap=None,
+                checker="no plan",
+                note=f"no plan can make fewer than {least} voluntary moves (proven)",
+            )
+        )
+    if first.plan is not None and first.budget is not None:
+        points.append(first)
+        previous = first
+        if on_point is not None:
+            on_point(first)
+    capped = sorted(
+        b
+        for b in budgets
+        if b is not None
+        and b >= least
+        and (first.budget is None or b != first.budget or not proven)
+    )
+    ordered: list[Budget] = [*capped, *([None] if None in budgets else [])]
+    for cap in ordered:
+        current = curve_instance(instance, cap, balance_only)
         result = solve(
             current,
             time_limit=time_limit,
             workers=workers,
             seed=seed,
             effective_date=effective,
-            start=None if previous is None else previous.plan,
+            start=None if previous is None or not _within(previous, cap) else previous.plan,
         )
-        point = _choose(budget, current, result, previous, effective)
+        point = _choose(
+            cap,
+            current,
+            result,
+            previous if previous is not None and _within(previous, cap) else None,
+            effective,
+        )
         points.append(point)
         if on_point is not None:
             on_point(point)
         if point.plan is not None:
             previous = point
+    points.sort(key=lambda p: (p.budget is None, p.budget if p.budget is not None else 0))
     return points
+
+
+def _within(point: TradeoffPoint, budget: Budget) -> bool:
+    """Whether a point's plan keeps within another budget."""
+    return budget is None or (point.moves is not None and point.moves <= budget)
 
 
 FRAME_COLUMNS = [
@@ -247,7 +330,12 @@ def is_monotone(points: list[TradeoffPoint]) -> bool:
     return all(b <= a + _TOLERANCE for a, b in itertools.pairwise(values))
 
 
-def write_chart(points: list[TradeoffPoint], path: str | Path, title: str) -> None:
+def curve_measure(balance_only: bool) -> str:
+    """What the curve's objective counts: balance alone, or every soft term but moves."""
+    return "balance" if balance_only else "objective without moves"
+
+
+def write_chart(points: list[TradeoffPoint], path: str | Path, title: str, measure: str) -> None:
     """The curve as a self-contained plotly HTML chart (plotly.js inlined: works offline)."""
     planned = [p for p in points if p.objective is not None]
     labels = [f"budget {p.label}" for p in planned]
@@ -274,7 +362,7 @@ def write_chart(points: list[TradeoffPoint], path: str | Path, title: str) -> No
     figure.update_layout(
         title=title,
         xaxis_title="voluntary moves used",
-        yaxis_title="objective (balance; moves weighted 0)",
+        yaxis_title=measure,
     )
     write_atomic(
         Path(path), lambda tmp: figure.write_html(str(tmp), include_plotlyjs=True, full_html=True)

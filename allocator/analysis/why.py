@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from allocator.analysis.reasons import (
-    NEW_ACCOUNT,
-    MoveReason,
-    PlanView,
-    forced_reason,
-    move_reasons,
-)
+from allocator.analysis.reasons import NEW_ACCOUNT, MoveReason, forced_reason, move_reasons
 from allocator.checker import check
 from allocator.facts import UNITS, Facts
 from allocator.pipeline import solve
@@ -32,7 +26,10 @@ class KeepCost:
     explanation: list[str] = field(default_factory=list)
 
     def lines(self, account_id: str, previous: str) -> list[str]:
-        pin = f"re-solve with {account_id} pinned to {previous}"
+        pin = (
+            f"keeping {previous}, the rest re-planned (re-solve with {account_id} pinned "
+            f"to {previous})"
+        )
         if self.status == "INFEASIBLE":
             return [
                 f"{pin}: no plan exists (proven), because:",
@@ -49,6 +46,12 @@ class KeepCost:
         ]
         if self.optimal and self.plan_optimal:
             lines.append("  both proven optimal: this is the exact cost of keeping the owner")
+            if abs(cost) < 5e-3:
+                lines.append(
+                    "  as good a plan keeps it: among plans of equal cost the plan moves "
+                    "other accounts, further from renewal or smaller (see README, 'Among "
+                    "equally good plans')"
+                )
         elif self.bound is not None:
             lines.append(
                 f"  the re-solve's bound {self.bound:,.2f} says keeping costs at least "
@@ -171,15 +174,22 @@ def _why_not_previous(
     if forced is not None:
         return [f"why not {previous}: the rules forbid it ({forced[0]}), so no re-solve is needed"]
     lines = [f"why not {previous}:"]
-    local = PlanView(facts, solution.owners()).revert([account_id])
-    if local.broken:
+    # The same evaluation as the reason (and the report): the account with its family's
+    # moved members put back, the rest of the plan as it is.
+    if reason.broken_rules:
         lines += [
-            f"  putting it back alone would break {rule}: {line}" for rule, line in local.broken
+            f"  keeping {previous} alone, the rest as planned, would break {rule}"
+            for rule in reason.broken_rules
         ]
     else:
+        terms = ", ".join(
+            f"{name} {value:+,.2f}"
+            for name, value in reason.term_changes.items()
+            if round(value, 2)
+        )
         lines.append(
-            f"  putting it back alone would change the objective by "
-            f"{local.objective:+,.2f} ({local.describe_terms()})"
+            f"  keeping {previous} alone, the rest as planned, would cost "
+            f"{reason.keep_cost or 0:+,.2f} ({terms or 'no term changes'})"
         )
     cost = keep_cost(instance, solution, account_id, previous, time_limit, workers, seed)
     return lines + ["  " + line for line in cost.lines(account_id, previous)]

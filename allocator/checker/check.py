@@ -198,7 +198,8 @@ class Checker:
             LEAVING: f"{owner} is leaving and takes no accounts",
             SEGMENT: f"{owner} does not serve segment {segment}",
             VERTICAL: f"{owner} specialises in {', '.join(csm.verticals)}, not {account.vertical}",
-            SPECIALIST: f"{account.vertical} accounts need a specialist; {owner} is a generalist",
+            SPECIALIST: f"{account.vertical} accounts need a {account.vertical} specialist; "
+            f"{owner} is not one",
             REGION: f"{owner} does not cover region {account.region}",
             FORBIDDEN: f"pair ({account_id}, {owner}) is forbidden",
         }
@@ -246,7 +247,10 @@ class Checker:
                 Breach(
                     "effort_capacity",
                     csm_id,
-                    f"effort {load / HUNDREDTHS:.2f} over capacity {capacity / HUNDREDTHS:.2f}",
+                    f"effort {load / HUNDREDTHS:.2f} over capacity {capacity / HUNDREDTHS:.2f} "
+                    f"({load / capacity:.1%} of capacity)"
+                    if capacity > 0
+                    else f"effort {load / HUNDREDTHS:.2f} over capacity 0",
                 )
             )
         spread = reading.policy.renewal_spread

@@ -148,10 +148,12 @@ class Reading:
             found.append(LEAVING)
         if self.segment[account_id] not in csm.segments:
             found.append(SEGMENT)
-        if csm.verticals and account.vertical not in csm.verticals:
-            found.append(VERTICAL)
-        if not csm.verticals and spec.hard and account.vertical in spec.verticals:
-            found.append(SPECIALIST)
+        generalist = csm.generalist if csm.generalist is not None else not csm.verticals
+        if account.vertical not in csm.verticals:
+            if not generalist:
+                found.append(VERTICAL)
+            elif spec.hard and account.vertical in spec.verticals:
+                found.append(SPECIALIST)
         if csm.regions and account.region not in csm.regions:
             found.append(REGION)
         if (account_id, csm_id) in self.forbidden:

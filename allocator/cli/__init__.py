@@ -1,1 +1,16 @@
 """The `allocate` command line."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run() -> None:
+    """The `allocate` entry point. The command modules load the solver stack (about a
+    second); a Ctrl-C meanwhile ends the run like any interrupt: one line, exit 130."""
+    try:
+        from allocator.cli.main import main  # loaded here: see the docstring
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted; nothing written\n")
+        raise SystemExit(130) from None
+    main()

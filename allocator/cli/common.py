@@ -38,7 +38,8 @@ def fail_input(error: InputError) -> NoReturn:
 
 
 def guarded(func: Callable[..., None]) -> Callable[..., None]:
-    """Turn user mistakes into one line per problem and exit code 2, never a traceback."""
+    """Turn user mistakes into one line per problem and exit code 2, and a Ctrl-C the command
+    did not handle itself into one line and exit code 130: never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> None:
@@ -46,6 +47,9 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
             func(*args, **kwargs)
         except InputError as error:
             fail_input(error)
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing written")
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -53,6 +57,19 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
 def warn(lines: list[str]) -> None:
     for line in lines:
         err.print(f"warning: {line}", markup=False)
+
+
+FINDINGS_SHOWN = 20
+
+
+def print_findings(lines: list[str], show_all: bool) -> None:
+    """Each finding on its own indented line; past FINDINGS_SHOWN, a count instead, because a
+    shortfall that touches every account would otherwise bury the few lines that explain it."""
+    shown = lines if show_all else lines[:FINDINGS_SHOWN]
+    for line in shown:
+        out.print(f"  {line}", markup=False)
+    if len(shown) < len(lines):
+        out.print(f"  … and {len(lines) - len(shown)} more (--all lists every one)", markup=False)
 
 
 def load_plan(solution_path: Path) -> Solution:

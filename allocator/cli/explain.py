@@ -16,12 +16,13 @@ from allocator.cli.common import (
     guarded,
     load_plan,
     out,
+    print_findings,
     warn_if_other_instance,
 )
 from allocator.explain import diagnose
 from allocator.facts import Facts
 from allocator.io import load_instance
-from allocator.schema import InputError, Problem, instance_hash
+from allocator.schema import InputError, Instance, Problem, instance_hash
 
 
 @click.command("explain")
@@ -40,8 +41,9 @@ from allocator.schema import InputError, Problem, instance_hash
     show_default=True,
     help="Workers for deciding whether a plan exists (conflicts are searched on one).",
 )
+@click.option("--all", "show_all", is_flag=True, help="List every finding.")
 @guarded
-def explain_command(instance_path: Path, time_limit: float, workers: int) -> None:
+def explain_command(instance_path: Path, time_limit: float, workers: int, show_all: bool) -> None:
     """Say why no plan fits INSTANCE (exit 3), or that one exists (exit 0)."""
     instance = load_instance(instance_path)
     diagnosis = diagnose(instance, time_limit=time_limit, workers=workers)
@@ -67,15 +69,39 @@ def explain_command(instance_path: Path, time_limit: float, workers: int) -> Non
         f"{instance_path}: no plan satisfies every rule ({source}, {diagnosis.seconds:.1f} s):",
         markup=False,
     )
-    for line in diagnosis.lines:
-        out.print(f"  {line}", markup=False)
+    print_findings(diagnosis.lines, show_all)
     sys.exit(EXIT_INFEASIBLE)
+
+
+def _account_id(instance: Instance, given: str, source: Path) -> str:
+    """The account `given` names: its id, else its name (ignoring case and spacing)."""
+    if given in {a.id for a in instance.accounts}:
+        return given
+    folded = " ".join(given.split()).casefold()
+    named = [a.id for a in instance.accounts if " ".join(a.name.split()).casefold() == folded]
+    if len(named) == 1:
+        return named[0]
+    record = f"accounts[id={given}]"
+    if named:
+        raise InputError(
+            str(source),
+            [
+                Problem(
+                    record,
+                    "",
+                    f"{len(named)} accounts have this name ({', '.join(named[:5])}): give the id",
+                )
+            ],
+        )
+    raise InputError(
+        str(source), [Problem(record, "", "no such account id or name in the instance")]
+    )
 
 
 @click.command("why")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
-@click.argument("account_id", metavar="ACCOUNT")
+@click.argument("account_id", metavar="ACCOUNT")  # an id, or a name
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0.1),
@@ -97,11 +123,7 @@ def why_command(
     """Explain one account's assignment, and what keeping its previous owner would cost."""
     instance = load_instance(instance_path)
     solution = load_plan(solution_path)
-    if account_id not in {a.id for a in instance.accounts}:
-        raise InputError(
-            str(instance_path),
-            [Problem(f"accounts[id={account_id}]", "", "no such account in the instance")],
-        )
+    account_id = _account_id(instance, account_id, instance_path)
     if account_id not in solution.owners():
         raise InputError(
             str(solution_path),

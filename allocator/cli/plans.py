@@ -22,8 +22,10 @@ from allocator.cli.common import (
     load_plan,
     num,
     out,
+    print_findings,
 )
 from allocator.cli.progress import ProgressDisplay
+from allocator.explain import capacity_check, stranded_accounts
 from allocator.facts import Facts
 from allocator.io import generate_instance, load_instance, write_instance
 from allocator.parameters import SolveParams
@@ -59,17 +61,29 @@ def generate_command(accounts: int, csms: int, seed: int, name: str | None, outp
 
 @click.command("validate")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
+@click.option("--all", "show_all", is_flag=True, help="List every pre-check finding.")
 @guarded
-def validate_command(instance_path: Path) -> None:
-    """Check an instance file; list every problem (exit 2) or summarise it (exit 0)."""
+def validate_command(instance_path: Path, show_all: bool) -> None:
+    """Check an instance file: every problem in the file (exit 2), or the capacity
+    pre-check's proof that no plan can obey every rule (exit 3), or a summary (exit 0)."""
     instance = load_instance(instance_path)
     facts = Facts(instance, effective_date_of(instance))
     pooled = len(instance.accounts) - len(facts.named_accounts)
     pairs = sum(len(v) for v in facts.eligibility.allowed.values())
-    out.print(
-        f"{instance_path}: valid — {len(instance.accounts)} accounts "
-        f"({pooled} pooled), {len(instance.csms)} CSMs, {pairs} eligible pairs"
+    summary = (
+        f"{len(instance.accounts)} accounts ({pooled} pooled), {len(instance.csms)} CSMs, "
+        f"{pairs} eligible pairs"
     )
+    found = stranded_accounts(facts) + [str(s) for s in capacity_check(facts)]
+    if found:
+        out.print(
+            f"{instance_path}: the file is valid ({summary}), but no plan can obey "
+            "every rule (capacity pre-check):",
+            markup=False,
+        )
+        print_findings(found, show_all)
+        sys.exit(EXIT_INFEASIBLE)
+    out.print(f"{instance_path}: valid — {summary}", markup=False)
 
 
 def _params(path: Path | None) -> SolveParams:
@@ -248,16 +262,18 @@ def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> No
         out.print(f"No plan found ({note}). Nothing written.")
         sys.exit(EXIT_NO_PLAN)
     written = result.write(out_dir, overwrite=overwrite)
+    run = "the interrupted run's plan" if solution.interrupted else "this run's plan"
     if isinstance(written, Solution):
         out.print(
             f"Kept the better plan already in {out_dir} (objective "
-            f"{written.objective:,.2f} vs {solution.objective:,.2f}); "
-            "use --overwrite to replace it."
+            f"{written.objective:,.2f}; {run}: {solution.objective:,.2f}); "
+            "use --overwrite to replace it.",
+            markup=False,
         )
     else:
-        out.print("Wrote " + ", ".join(str(p) for p in written))
-    if solution.interrupted:
-        out.print("Interrupted: this is the best plan found so far.")
+        out.print("Wrote " + ", ".join(str(p) for p in written), markup=False)
+        if solution.interrupted:
+            out.print("Interrupted: this is the best plan found so far.")
     if solution.violations:
         for violation in solution.violations:
             err.print(f"violation: {violation}", markup=False)

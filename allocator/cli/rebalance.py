@@ -13,6 +13,7 @@ from rich.table import Table
 from allocator.analysis.diff import diff_plans
 from allocator.analysis.tradeoff import (
     TradeoffPoint,
+    curve_measure,
     parse_points,
     points_frame,
     run_tradeoff,
@@ -118,6 +119,13 @@ def _usage(message: str) -> InputError:
     show_default=True,
     help="Owners not in the roster: report, or treat as new.",
 )
+@click.option(
+    "--day-first/--month-first",
+    default=None,
+    help="Read ambiguous dates like 05/03/2027 day first (5 March) or month first (May 3); "
+    "default: the mapping's day_first, else what the column's unambiguous dates show, else "
+    "month first, with a warning.",
+)
 @click.option("--name", default=None, help="Instance name (default: the export's file name).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @guarded
@@ -134,6 +142,7 @@ def import_command(
     fewest_moves: bool,
     locks_path: Path | None,
     unknown_owner: str,
+    day_first: bool | None,
     name: str | None,
     output: Path,
 ) -> None:
@@ -155,6 +164,7 @@ def import_command(
         fewest_moves=fewest_moves,
         name=name,
         unknown_owner="new" if unknown_owner == "new" else "error",
+        day_first=day_first,
     )
     imported = import_files(
         accounts_path,
@@ -171,7 +181,7 @@ def import_command(
     accounts = instance.accounts
     continuity = instance.policy.continuity
     out.print(
-        f"Wrote {output} and {keys_path(output).name}: {len(accounts)} accounts "
+        f"Wrote {output} and {keys_path(output)}: {len(accounts)} accounts "
         f"({sum(a.current_csm is None for a in accounts)} without an owner, "
         f"{sum(a.locked for a in accounts)} locked, "
         f"{sum(a.parent_id is not None for a in accounts)} in families), "
@@ -400,7 +410,7 @@ def tradeoff_command(
     frame = points_frame(curve)
     forced = sorted({p.forced_moves for p in curve if p.forced_moves is not None})
     view = Table(
-        title=f"{instance.name}: balance vs move budget",
+        title=f"{instance.name}: {curve_measure(balance_only)} vs move budget",
         box=box.SIMPLE_HEAD,
         caption=f"forced moves (not capped): {', '.join(map(str, forced)) or '-'}",
     )
@@ -427,7 +437,8 @@ def tradeoff_command(
         write_csv(frame, output)
         out.print(f"Wrote {output}")
     if chart is not None:
-        write_chart(curve, chart, f"{instance.name}: balance vs move budget")
+        measure = curve_measure(balance_only)
+        write_chart(curve, chart, f"{instance.name}: {measure} vs move budget", measure)
         out.print(f"Wrote {chart}")
     if any(p.checker not in ("ok", "no plan") for p in curve):
         sys.exit(EXIT_CHECKER)

@@ -17,11 +17,11 @@ from allocator.crm.table import Issues, Row, Table
 from allocator.crm.values import (
     Cell,
     currency_of,
-    is_blank,
     parse_amount,
     parse_bool,
     parse_date,
     parse_number,
+    slash_ambiguous,
     slash_order,
     text,
 )
@@ -96,6 +96,16 @@ def _day_first(table: Table, column: str | None, preset: Preset, issues: Issues)
         )
     if preset.day_first is not None:
         return preset.day_first
+    ambiguous = [c for row in table.rows if slash_ambiguous(c := row.cells.get(column))]
+    if ambiguous and not votes[True] and not votes[False]:
+        issues.warn(
+            table.source,
+            None,
+            column,
+            f"every slashed date is ambiguous ({len(ambiguous)}, e.g. {text(ambiguous[0])!r} "
+            "could be either day or month first); read month-first (US) — if these are "
+            'day-first, set "day_first": true in the mapping file or pass --day-first',
+        )
     return votes[True] > 0 and votes[False] == 0
 
 
@@ -134,7 +144,7 @@ class _Reader:
     def parse(self, name: str, cell: Cell) -> Any:
         if name in self.parsers:
             return self.parsers[name](cell)
-        value = text(cell)
+        value = text(cell, literal=True)  # blanks were told apart in `read`
         if name == "id" or name == "parent_id":
             return sf18(value) if self.preset.salesforce_ids else value
         if name == "region":
@@ -152,7 +162,7 @@ class _Reader:
         draft = Draft(row.number)
         for name, column in self.columns.by_field.items():
             cell = row.cells.get(column)
-            if is_blank(cell):
+            if self.preset.is_blank(name, cell):
                 if name in REQUIRED:
                     self.issues.error(
                         self.table.source, row.number, column, f"blank {name.replace('_', ' ')}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,9 +34,12 @@ from allocator.crm.table import (
 )
 from allocator.crm.values import salesforce_id as sf18
 from allocator.crm.values import text
+from allocator.explain import capacity_check
+from allocator.explain.precheck import lock_conflict
+from allocator.facts import Facts
 from allocator.io.loading import instance_from_dict, read_model
 from allocator.schema.errors import InputError, Problem
-from allocator.schema.instance import Instance, Policy
+from allocator.schema.instance import Instance, Policy, effective_date_of
 
 UnknownOwner = Literal["error", "new"]
 PresetSpec = str | Path | Preset  # a preset name, a mapping file, or a Preset
@@ -54,6 +57,7 @@ class ImportOptions:
     fewest_moves: bool = False  # policy.continuity.fewest_moves: only the moves rules need
     unknown_owner: UnknownOwner = "error"
     name: str | None = None
+    day_first: bool | None = None  # 'a/b/yyyy' dates: overrides the preset's or mapping's
 
 
 @dataclass
@@ -160,7 +164,7 @@ def _apply_locks(
             )
         return origin
     for row in locks.rows:
-        account_id = text(row.cells.get(id_column))
+        account_id = text(row.cells.get(id_column), literal=True)
         if preset.salesforce_ids:
             account_id = sf18(account_id)
         draft = by_id.get(account_id)
@@ -168,7 +172,7 @@ def _apply_locks(
             issues.error(locks.source, row.number, id_column, f"unknown account {account_id!r}")
             continue
         draft.values["locked"] = True
-        reason = text(row.cells.get(reason_column)) if reason_column else ""
+        reason = text(row.cells.get(reason_column), literal=True) if reason_column else ""
         if reason:
             draft.values["lock_reason"] = reason
         origin[account_id] = _Lock(locks.source, row.number, id_column)
@@ -243,7 +247,9 @@ def import_tables(
 ) -> Imported:
     """The instance described by an account table, a roster table and optional locks."""
     issues = issues or Issues()
-    roster = read_roster(roster_table, issues, preset.salesforce_ids)
+    if options.day_first is not None:
+        preset = replace(preset, day_first=options.day_first)
+    roster = read_roster(roster_table, issues, preset)
     drafts, columns = read_drafts(accounts, preset, issues)
     drafts = drop_duplicates(drafts, accounts.source, issues)
     _resolve_owners(drafts, roster, preset, accounts.source, options.unknown_owner, issues)
@@ -270,6 +276,15 @@ def import_tables(
         instance = instance_from_dict(raw, accounts.source)
     except InputError as error:
         raise _translate(error, by_id, lock_origin, accounts.source, roster) from None
+    facts = Facts(instance, effective_date_of(instance))
+    for account_id, lock in lock_origin.items():
+        conflict = lock_conflict(facts, account_id)
+        if conflict is not None:
+            issues.error(lock.source or accounts.source, lock.row, lock.column, conflict)
+    issues.raise_if_any()
+    # A shortfall is a proof that no plan exists: said now, not 0.1 s into the solve.
+    for shortfall in capacity_check(facts):
+        issues.warnings.append(f"no plan can obey every rule: {shortfall}")
     return Imported(instance, _keys(preset, columns, roster), issues.warnings)
 
 

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from allocator.crm.values import Cell, is_blank
 from allocator.io.loading import problems_from_validation_error, read_json
 from allocator.schema.errors import InputError, Problem
 
@@ -49,6 +50,23 @@ FIELDS = (
 
 REQUIRED = ("id", "arr", "renewal_date")
 
+LITERAL = frozenset(
+    {
+        "id",
+        "name",
+        "owner",
+        "parent_id",
+        "region",
+        "country",
+        "vertical",
+        "segment",
+        "lifecycle_stage",
+        "lock_reason",
+    }
+)
+"""Name-like fields: a cell there is blank only when empty ('NA' is a region, not nothing),
+unless the mapping's `blanks` says otherwise."""
+
 
 @dataclass(frozen=True)
 class ExportShape:
@@ -73,10 +91,23 @@ class Preset:
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     salesforce_ids: bool = False
     day_first: bool | None = None  # None: infer per column, month-first when undecided
+    blanks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per field, values that mean "nothing here" beyond an empty cell (mapping files)."""
 
     def value_map(self, name: str) -> dict[str, str]:
         """`name`'s value map with keys folded for case-insensitive lookup."""
         return {_fold(k): v for k, v in self.values.get(name, {}).items()}
+
+    def map_value(self, name: str, value: str) -> str | None:
+        """`value` through `name`'s value map (None when unmapped)."""
+        return self.value_map(name).get(_fold(value))
+
+    def is_blank(self, name: str, cell: Cell) -> bool:
+        """Whether a cell of field `name` is empty (see `LITERAL`)."""
+        if name not in LITERAL:
+            return is_blank(cell)
+        extra = {_fold(v) for v in self.blanks.get(name, ())}
+        return is_blank(cell, literal=True) or (isinstance(cell, str) and _fold(cell) in extra)
 
 
 def _fold(value: str) -> str:
@@ -304,6 +335,11 @@ class MappingFile(BaseModel):
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     salesforce_ids: bool | None = None
     day_first: bool | None = None
+    blanks: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Per field, values that mean an empty cell (e.g. {"region": ["N/A"]}); '
+        "ids, names, regions and verticals otherwise treat only an empty cell as blank.",
+    )
     export: _ExportSpec | None = None
 
 
@@ -316,6 +352,11 @@ def _from_mapping(spec: MappingFile, name: str, source: str) -> Preset:
     problems += [
         Problem("values", key, f"unknown field; known: {', '.join(FIELDS)}")
         for key in spec.values
+        if key not in FIELDS
+    ]
+    problems += [
+        Problem("blanks", key, f"unknown field; known: {', '.join(FIELDS)}")
+        for key in spec.blanks
         if key not in FIELDS
     ]
     base = PRESETS[spec.extends] if spec.extends else None
@@ -348,6 +389,7 @@ def _from_mapping(spec: MappingFile, name: str, source: str) -> Preset:
         values=values,
         salesforce_ids=base.salesforce_ids if base else False,
         day_first=base.day_first if base else None,
+        blanks={k: tuple(v) for k, v in spec.blanks.items()},
     )
     if spec.salesforce_ids is not None:
         preset = replace(preset, salesforce_ids=spec.salesforce_ids)

@@ -1,10 +1,12 @@
 """The CSM roster (CSV/XLSX): one row per CSM, and how account owners resolve to CSMs.
 
 Columns (names matched ignoring case): `id` and `capacity` and `segments` are required;
-`name`, `email`, `crm_id` (e.g. the Salesforce user id), `verticals`, `regions`,
+`name`, `email`, `crm_id` (e.g. the Salesforce user id), `verticals` (specialisms),
+`generalist` (yes: also takes the verticals that need no specialist), `regions`,
 `max_accounts` ("Global=6;Scale=40"), `annual_cost`, `leaving`, `ramp` are optional. Lists
-are separated by ';', ',' or '|'. An account export may name its owner by any of the CSM's
-id, CRM id, email or name.
+are separated by ';', ',' or '|'; regions and verticals go through the preset's value maps
+('North America' is NA). An account export may name its owner by any of the CSM's id, CRM
+id, email or name.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allocator.crm.keys import CsmKeys
+from allocator.crm.presets import Preset
 from allocator.crm.table import Issues, Table
 from allocator.crm.values import Cell, is_blank, parse_amount, parse_bool, parse_number, text
 from allocator.crm.values import salesforce_id as sf18
@@ -38,6 +41,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "segments": ("segments", "segment"),
     "verticals": ("verticals", "vertical", "specialisms", "specialties"),
+    "generalist": ("generalist", "also generalist", "takes all verticals"),
     "regions": ("regions", "region"),
     "capacity": ("capacity",),
     "max_accounts": ("max_accounts", "max accounts", "account caps"),
@@ -54,7 +58,7 @@ def _fold(value: str) -> str:
 
 
 def split_list(cell: Cell) -> list[str]:
-    return [v.strip() for v in _LIST.split(text(cell)) if v.strip()]
+    return [v.strip() for v in _LIST.split(text(cell, literal=True)) if v.strip()]
 
 
 @dataclass
@@ -85,12 +89,22 @@ class Roster:
         return []
 
 
-def _parse_cell(name: str, cell: Cell) -> Any:
-    if name in ("segments", "verticals", "regions"):
+LITERAL = frozenset({"id", "name", "email", "crm_id", "segments", "verticals", "regions"})
+"""Name-like columns: only an empty cell is blank ('NA' is North America)."""
+
+
+def _parse_cell(name: str, cell: Cell, preset: Preset) -> Any:
+    """One roster cell. Regions and verticals go through the same value maps as the
+    accounts' ('North America' and 'AMER' are region NA, 'Banking' is finance)."""
+    if name == "segments":
         return split_list(cell)
+    if name == "regions":
+        return [preset.map_value("region", v) or v for v in split_list(cell)]
+    if name == "verticals":
+        return [(preset.map_value("vertical", v) or v).casefold() for v in split_list(cell)]
     if name in ("capacity", "annual_cost"):
         return parse_amount(cell)
-    if name == "leaving":
+    if name in ("leaving", "generalist"):
         return parse_bool(cell)
     if name == "ramp":
         value, percent = parse_number(cell)
@@ -103,11 +117,12 @@ def _parse_cell(name: str, cell: Cell) -> Any:
                 raise ValueError(f"expected 'Segment=N' entries, got {part!r}")
             caps[segment.strip()] = int(number)
         return caps
-    return text(cell)
+    return text(cell, literal=True)
 
 
-def read_roster(table: Table, issues: Issues, salesforce_ids: bool = False) -> Roster:
+def read_roster(table: Table, issues: Issues, preset: Preset) -> Roster:
     """Parse the roster; every bad cell is reported with its row and column."""
+    salesforce_ids = preset.salesforce_ids
     roster = Roster(source=table.source)
     for name, candidates in COLUMNS.items():
         found = table.find(candidates)
@@ -128,10 +143,10 @@ def read_roster(table: Table, issues: Issues, salesforce_ids: bool = False) -> R
         record: dict[str, Any] = {}
         for name, column in roster.columns.items():
             cell = row.cells.get(column)
-            if is_blank(cell):
+            if is_blank(cell, literal=name in LITERAL):
                 continue
             try:
-                record[name] = _parse_cell(name, cell)
+                record[name] = _parse_cell(name, cell, preset)
             except ValueError as error:
                 issues.error(table.source, row.number, column, str(error))
         csm_id = record.get("id", "")

@@ -96,7 +96,7 @@ def _table(source: str, records: Iterable[tuple[int, Sequence[Cell]]], issues: I
     if first is None:
         issues.error(source, None, None, "file is empty")
         return Table(source, [], [])
-    header = [text(h) for h in first[1]]
+    header = [text(h, literal=True) for h in first[1]]
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
         if name and _key(name) in seen:
@@ -106,7 +106,7 @@ def _table(source: str, records: Iterable[tuple[int, Sequence[Cell]]], issues: I
     columns = [(header[p], p) for p in seen.values()]
     rows = []
     for number, values in iterator:
-        if all(is_blank(v) for v in values):
+        if all(is_blank(v, literal=True) for v in values):
             continue
         cells = {name: values[p] if p < len(values) else None for name, p in columns}
         rows.append(Row(number, cells))
@@ -191,7 +191,7 @@ def frame_table(frame: pd.DataFrame, source: str) -> Table:
     rows = []
     for number, record in enumerate(frame.itertuples(index=False, name=None), start=2):
         values: list[Cell] = [_frame_cell(v) for v in record]
-        if not all(is_blank(v) for v in values):
+        if not all(is_blank(v, literal=True) for v in values):
             rows.append(Row(number, dict(zip(header, values, strict=True))))
     return Table(source, header, rows)
 

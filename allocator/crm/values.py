@@ -12,7 +12,9 @@ import re
 
 Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | None
 
-# Values that mean "nothing here" in CRM exports and spreadsheets.
+# Values that mean "nothing here" in the number, date and flag columns of CRM exports.
+# In name-like columns (ids, names, regions, verticals) they are values: "NA" is North
+# America, and "None" may be a company's name; there only an empty cell is blank.
 _BLANKS = frozenset({"", "-", "--", "n/a", "na", "none", "null", "#n/a"})
 _CURRENCY = re.compile(r"US\$|C\$|A\$|USD|EUR|GBP|CAD|AUD|JPY|CHF|[$€£¥]", re.IGNORECASE)
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
@@ -40,17 +42,22 @@ _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
-def is_blank(cell: Cell) -> bool:
+def is_blank(cell: Cell, literal: bool = False) -> bool:
+    """An empty cell; unless `literal` (a name-like column), also the placeholders
+    spreadsheets write for nothing ('n/a', '-', 'null', ...)."""
     if cell is None:
         return True
     if isinstance(cell, float) and math.isnan(cell):
         return True
-    return isinstance(cell, str) and cell.strip().casefold() in _BLANKS
+    if not isinstance(cell, str):
+        return False
+    return not cell.strip() if literal else cell.strip().casefold() in _BLANKS
 
 
-def text(cell: Cell) -> str:
-    """The cell as trimmed text; whole floats lose their '.0' (Excel stores ids as numbers)."""
-    if is_blank(cell):
+def text(cell: Cell, literal: bool = False) -> str:
+    """The cell as trimmed text; whole floats lose their '.0' (Excel stores ids as numbers).
+    `literal`: see `is_blank`."""
+    if is_blank(cell, literal):
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
@@ -158,6 +165,15 @@ def slash_order(cell: Cell) -> bool | None:
     if second > 12 >= first:
         return False
     return None
+
+
+def slash_ambiguous(cell: Cell) -> bool:
+    """An 'a/b/yyyy' date that reads as two different dates ('05/03/2025')."""
+    match = _SLASHED.match(cell.strip()) if isinstance(cell, str) else None
+    if not match:
+        return False
+    first, second = int(match.group(1)), int(match.group(2))
+    return first != second and first <= 12 and second <= 12
 
 
 def _year(value: str) -> int:

@@ -170,12 +170,11 @@ class CapacityCheck:
     def describe_csms(self, csms: list[str]) -> str:
         """'2 finance CSMs (C05, C09)'."""
         facts = self.facts
-        verticals = {tuple(facts.csms[c].verticals) for c in csms}
+        specialisms = {facts.csms[c].specialism() for c in csms}
         regions = {tuple(facts.csms[c].regions) for c in csms}
         kind = ""
-        if len(verticals) == 1:
-            only = next(iter(verticals))
-            kind = "/".join(only) if only else "generalist"
+        if len(specialisms) == 1:
+            kind = next(iter(specialisms))
         if len(regions) == 1 and next(iter(regions)):
             kind = (kind + " " if kind else "") + "/".join(next(iter(regions)))
         noun = "CSM" if len(csms) == 1 else "CSMs"
@@ -374,7 +373,7 @@ def _effort_shortfall(
         ways.append(f"count on ramping CSMs sooner ({_ids(ramping)})")
     if facts.instance.policy.balance.band is not None:
         ways.append("widen the balance band")
-    note = f" ({pinned} accounts locked or frozen)" if 0 < pinned < len(accounts) else ""
+    note = f" ({_plural(pinned, 'account')} locked or frozen)" if 0 < pinned < len(accounts) else ""
     text = (
         f"effort_capacity: {pool}: effort {demand / UNITS:.2f}{note} but "
         f"{check.describe_csms(csms)} can carry {supply / UNITS:.2f} ({detail})"

@@ -20,9 +20,8 @@ from allocator.explain.core_search import (
     csm_of,
     infeasibility_cores,
 )
-from allocator.explain.precheck import pin_conflicts, stranded_accounts
+from allocator.explain.precheck import pin_conflicts, stranded_accounts, why_ineligible
 from allocator.facts import UNITS, Facts
-from allocator.facts.eligibility import structural_reasons
 from allocator.schema.instance import Instance, effective_date_of
 
 _ORDER = [
@@ -53,27 +52,6 @@ class Diagnosis:
 
 
 # --- plain language -----------------------------------------------------------------------
-def _why_ineligible(facts: Facts, account_id: str, csm_id: str) -> str:
-    account = facts.accounts[account_id]
-    policy = facts.instance.policy
-    reasons = structural_reasons(
-        facts.csms[csm_id],
-        facts.segment_of[account_id],
-        account.vertical,
-        account.region,
-        frozenset(policy.specialization.verticals),
-        policy.specialization.hard,
-    )
-    words = {
-        "segment_served": f"does not serve {facts.segment_of[account_id]}",
-        "vertical_specialization": f"may not take {account.vertical or 'unset'}-vertical accounts",
-        "region": f"does not cover region {account.region or 'unset'}",
-        "leaver_takes_nothing": "is leaving",
-    }
-    said = [words.get(r, r) for r in reasons] or ["is excluded by a pair rule (allowed: false)"]
-    return " and ".join(said)
-
-
 def describe(facts: Facts, rule: str, subject: str, pins: dict[str, str] | None = None) -> str:
     """One rule instance in plain language, naming its accounts and CSMs."""
     policy = facts.instance.policy
@@ -89,7 +67,7 @@ def describe(facts: Facts, rule: str, subject: str, pins: dict[str, str] | None 
         account_id, _, owner = subject.partition(" with ")
         return (
             f"eligibility: {account_id}'s current owner {owner} "
-            f"{_why_ineligible(facts, account_id, owner)}"
+            f"{why_ineligible(facts, account_id, owner)}"
         )
     if rule == "renewal_freeze":
         account = facts.accounts[subject]

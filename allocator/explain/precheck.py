@@ -5,6 +5,44 @@
 from __future__ import annotations
 
 from allocator.facts import Facts
+from allocator.facts.eligibility import structural_reasons
+
+
+def why_ineligible(facts: Facts, account_id: str, csm_id: str) -> str:
+    """Why a CSM may not own an account, in words: 'is leaving and does not serve Global'."""
+    account = facts.accounts[account_id]
+    reasons = structural_reasons(
+        facts.csms[csm_id],
+        facts.segment_of[account_id],
+        account.vertical,
+        account.region,
+        facts.specialized_verticals,
+        facts.specialization_hard,
+    )
+    words = {
+        "segment_served": f"does not serve {facts.segment_of[account_id]}",
+        "vertical_specialization": f"may not take {account.vertical or 'unset'}-vertical accounts",
+        "region": f"does not cover region {account.region or 'unset'}",
+        "leaver_takes_nothing": "is leaving",
+    }
+    said = [words.get(r, r) for r in reasons] or ["is excluded by a pair rule (allowed: false)"]
+    return " and ".join(said)
+
+
+def lock_conflict(facts: Facts, account_id: str) -> str | None:
+    """Why a locked account cannot stay with its owner, or None when it can."""
+    account = facts.accounts[account_id]
+    current = account.current_csm
+    if not account.locked or current is None or facts.eligibility.allowed[account_id]:
+        return None
+    if current not in facts.csms:
+        return f"account {account_id} is locked to {current}, who is not in the roster"
+    why = why_ineligible(facts, account_id, current)
+    reason = f" (lock reason: {account.lock_reason})" if account.lock_reason else ""
+    return (
+        f"account {account_id} is locked to {current}, who {why}{reason} — unlock it, or "
+        f"let {current} keep it"
+    )
 
 
 def stranded_accounts(facts: Facts) -> list[str]:
@@ -13,15 +51,9 @@ def stranded_accounts(facts: Facts) -> list[str]:
     for account_id in facts.named_accounts:
         if facts.eligibility.allowed[account_id]:
             continue
-        account = facts.accounts[account_id]
-        current = account.current_csm
-        if account.locked:
-            owner = facts.csms.get(current or "")
-            why = "is leaving" if owner is not None and owner.leaving else "cannot take it"
-            lines.append(
-                f"locked_accounts: account {account_id} is locked to {current}, "
-                f"who {why} — unlock it or keep {current}"
-            )
+        conflict = lock_conflict(facts, account_id)
+        if conflict is not None:
+            lines.append(f"locked_accounts: {conflict}")
         else:
             lines.append(f"eligibility: account {account_id} has no eligible staying CSM")
     return lines

@@ -223,6 +223,28 @@ class Facts:
                 units.append(list(self.families[root]))
         return units
 
+    @cached_property
+    def _arr_deciles(self) -> dict[str, int]:
+        ranked = sorted(self.named_accounts, key=lambda a: (self.accounts[a].arr, a))
+        count = max(len(ranked), 1)
+        return {a: i * 10 // count for i, a in enumerate(ranked)}
+
+    def keep_priority(self, account_id: str) -> int:
+        """How much the current owner should keep an account when plans are otherwise
+        equal (0-49): renewal within 90 / 120 / 180 / 365 days scores 40 / 30 / 20 / 10,
+        plus the account's ARR decile (0-9). Among equally good plans, the solve moves
+        accounts far from renewal first, then smaller ones."""
+        days = (self.accounts[account_id].renewal_date - self.effective_date).days
+        tier = next(
+            (
+                score
+                for limit, score in ((90, 40), (120, 30), (180, 20), (365, 10))
+                if 0 <= days <= limit
+            ),
+            0,
+        )
+        return tier + self._arr_deciles.get(account_id, 0)
+
     # --- CSMs ---------------------------------------------------------------------------
     @cached_property
     def active_csms(self) -> list[str]:

@@ -33,10 +33,7 @@ def structural_reasons(
         reasons.append(LEAVER)
     if segment is None or segment not in csm.segments:
         reasons.append(SEGMENT_SERVED)
-    if csm.verticals:
-        if vertical not in csm.verticals:
-            reasons.append(VERTICAL_SPECIALIZATION)
-    elif vertical in specialized and specialization_hard:
+    if not csm.covers(vertical, specialized if specialization_hard else ()):
         reasons.append(VERTICAL_SPECIALIZATION)
     if csm.regions and region not in csm.regions:
         reasons.append(REGION)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from allocator.facts.eligibility import compute_eligibility
+from allocator.facts.eligibility import (
+    REGION,
+    SEGMENT_SERVED,
+    VERTICAL_SPECIALIZATION,
+    compute_eligibility,
+    structural_reasons,
+)
 from allocator.facts.segmentation import segment_accounts
 from allocator.schema.errors import Problem
 from allocator.schema.instance import Instance
@@ -152,7 +158,30 @@ def _homeless_accounts(instance: Instance) -> list[Problem]:
                     rec,
                     "segment",
                     f"no staying CSM can take it (segment {seg!r}, vertical {a.vertical!r}, "
-                    f"region {a.region!r})",
+                    f"region {a.region!r})" + _homeless_hint(instance, seg, a.vertical, a.region),
                 )
             )
     return problems
+
+
+def _homeless_hint(instance: Instance, segment: str, vertical: str, region: str) -> str:
+    """The one rule that stops every staying CSM who passes the others, said with its fix."""
+    specialized = frozenset(instance.policy.specialization.verticals)
+    hard = instance.policy.specialization.hard
+    blocking = [
+        set(structural_reasons(c, segment, vertical, region, specialized, hard))
+        for c in instance.csms
+        if not c.leaving
+    ]
+    alone = {next(iter(r)) for r in blocking if len(r) == 1}
+    if VERTICAL_SPECIALIZATION in alone:
+        return (
+            f": {vertical!r} is a specialist vertical (policy.specialization.verticals) and no "
+            f"CSM who serves {segment} in {region or 'every region'} lists it — list it on a CSM, "
+            "or set policy.specialization.hard to false"
+        )
+    if REGION in alone:
+        return f": the CSMs who could take it cover other regions than {region!r}"
+    if blocking and all(SEGMENT_SERVED in r for r in blocking):
+        return f": no staying CSM serves {segment}"
+    return ""

@@ -148,6 +148,30 @@ class CpSatModel:
         """The solver's integer objective in natural units."""
         return raw * self.divisor / (WEIGHT_RESOLUTION * 100)
 
+    def raw_objective(self, value: float) -> int:
+        """A natural-unit objective value as the solver's integer."""
+        return round(value * WEIGHT_RESOLUTION * 100 / self.divisor)
+
+    def objective_expression(self) -> cp_model.LinearExprT:
+        """The weighted objective the model minimises (0 without objective terms)."""
+        names = [n for n in sorted(self.form.terms) if self.coefficients.get(n)]
+        return cp_model.LinearExpr.sum([self.coefficients[n] * self.form.terms[n] for n in names])
+
+    def prefer_fewer_moves(self, at_most: float) -> None:
+        """Keep the objective at or below `at_most` (natural units) and, among such plans,
+        maximise what current owners keep, weighted so that fewer voluntary moves always
+        win, then moves of accounts far from renewal and with smaller ARR
+        (`Facts.keep_priority`)."""
+        facts, form = self.form.facts, self.form
+        self.model.add(self.objective_expression() <= self.raw_objective(at_most))
+        keeps = form.keep_accounts()
+        unit = 50 * len(keeps) + 1  # more than every priority together: one keep is worth more
+        self.model.maximize(
+            cp_model.LinearExpr.weighted_sum(
+                [var for _, var in keeps], [unit + facts.keep_priority(a) for a, _ in keeps]
+            )
+        )
+
 
 def build_model(
     facts: Facts,
@@ -170,6 +194,7 @@ def build_model(
     form.build(rules, pins)
     names = sorted(form.terms)
     coefficients, divisor = objective_coefficients(facts, names)
+    built = CpSatModel(form, coefficients, divisor)
     if names:
-        form.model.minimize(sum(coefficients[n] * form.terms[n] for n in names if coefficients[n]))
-    return CpSatModel(form, coefficients, divisor)
+        form.model.minimize(built.objective_expression())
+    return built

@@ -89,8 +89,9 @@ class Form(ABC, Generic[V]):
                 self.by_csm.setdefault(csm_id, []).append((account_id, var))
             self.by_account[account_id] = pairs
 
-    def keep_variables(self) -> list[V]:
-        """x[account, current owner] for every account whose current owner may keep it."""
+    def keep_accounts(self) -> list[tuple[str, V]]:
+        """(account, x[account, current owner]) for every account whose current owner may
+        keep it."""
         keeps = []
         forced = self.facts.eligibility.forced_move
         for account_id in self.accounts:
@@ -98,8 +99,12 @@ class Form(ABC, Generic[V]):
             if current is not None and account_id not in forced:
                 var = self.x.get((account_id, current))
                 if var is not None:
-                    keeps.append(var)
+                    keeps.append((account_id, var))
         return keeps
+
+    def keep_variables(self) -> list[V]:
+        """x[account, current owner] for every account whose current owner may keep it."""
+        return [var for _, var in self.keep_accounts()]
 
     def load(self, csm_id: str) -> tuple[list[V], list[int]]:
         """The variables of a CSM's possible book and their efforts (hundredths)."""

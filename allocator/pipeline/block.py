@@ -18,6 +18,7 @@ from allocator.pipeline import companion
 from allocator.pipeline.companion import Companion
 from allocator.pipeline.fewest_moves import FewestMoves, fewest_moves
 from allocator.pipeline.outcome import BlockOutcome
+from allocator.pipeline.polish import polish
 from allocator.pipeline.settings import Settings, Tick
 from allocator.schema.plan import Plan
 from allocator.schema.solution import Status
@@ -64,7 +65,10 @@ def solve_block(
 ) -> BlockOutcome:
     """Solve one block by the deadline: see the module docstring."""
     clock = Stopwatch.start()
+    share = deadline.left()
     params = settings.params
+    # A little of the share is kept back for the polish (fewest moves among equal plans).
+    final, deadline = deadline, deadline.before(min(params.polish_min_seconds, 0.1 * share))
     fewest: FewestMoves | None = None
     hint = start.plan if start is not None else None
     if facts.fewest_moves and hint is not None and not settings.pins:
@@ -152,6 +156,8 @@ def solve_block(
             outcome = replace(
                 outcome, bound=quick if outcome.objective is None else min(quick, outcome.objective)
             )
+    polishing = final.within(max(params.polish_min_seconds, params.polish_share * share))
+    outcome = polish(facts, block, outcome, polishing, settings)
     return replace(outcome, seconds=clock.seconds())
 
 

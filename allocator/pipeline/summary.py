@@ -56,25 +56,37 @@ def csm_rows(facts: Facts, owners: Plan) -> list[CsmSummaryRow]:
         capacity = facts.capacity(csm.id) / UNITS
         arr = sum(facts.accounts[a].arr for a in book)
         target = facts.balance_target.get(csm.id)
+        taken = set(book) - previous[csm.id]
+        new = sum(1 for a in taken if facts.accounts[a].current_csm is None)
         rows.append(
             CsmSummaryRow(
                 csm=csm.id,
                 name=csm.name,
-                pool=facts.pool_of.get(csm.id),
+                pool=" / ".join(
+                    [
+                        "+".join(csm.segments),
+                        csm.specialism(),
+                        "+".join(csm.regions) or "all regions",
+                    ]
+                ),
+                balance_pool=facts.pool_of.get(csm.id),
                 leaving=csm.leaving,
                 accounts=len(book),
                 accounts_by_segment=dict(
                     sorted(Counter(str(facts.segment_of[a]) for a in book).items())
                 ),
                 effort=round(effort, 2),
-                capacity=capacity,
+                full_capacity=csm.capacity,
+                ramp=csm.ramp,
+                ramped_capacity=capacity,
                 utilisation=round(effort / capacity, 4) if capacity > 0 else 0.0,
                 target_effort=None if target is None else target / UNITS,
                 arr=arr,
                 annual_cost=csm.annual_cost,
                 cost_to_arr=round(csm.annual_cost / arr, 4) if arr > 0 else None,
                 renewals_by_window=dict(sorted(Counter(facts.window_of(a) for a in book).items())),
-                gained=len(set(book) - previous[csm.id]),
+                moved_in=len(taken) - new,
+                new_accounts=new,
                 lost=len(previous[csm.id] - set(book)),
             )
         )

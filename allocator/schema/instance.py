@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -58,7 +60,15 @@ class Csm(_Record):
     name: str = Field(default="", description="Display name.")
     segments: list[str] = Field(min_length=1, description="Segment names this CSM serves.")
     verticals: list[str] = Field(
-        default_factory=list, description="Vertical specialisms; empty means generalist."
+        default_factory=list,
+        description="Verticals this CSM specialises in (e.g. finance). Empty: a generalist.",
+    )
+    generalist: bool | None = Field(
+        default=None,
+        description="Whether the CSM also takes accounts of the verticals that need no "
+        "specialist. Default: true without `verticals` (a generalist), false with them (a "
+        "specialist, who takes only those verticals). Set true for a generalist who can "
+        "also take, e.g., finance accounts.",
     )
     regions: list[str] = Field(
         default_factory=list, description="Regions covered; empty means every region."
@@ -72,6 +82,25 @@ class Csm(_Record):
     ramp: float = Field(
         default=1.0, ge=0, le=1, description="Share of capacity available (new hires ramp)."
     )
+
+    def takes_any_vertical(self) -> bool:
+        """A generalist: takes accounts of every vertical that needs no specialist."""
+        return self.generalist if self.generalist is not None else not self.verticals
+
+    def specialism(self) -> str:
+        """How reports name the CSM's verticals: 'finance' (a specialist), 'generalist', or
+        'generalist + finance'."""
+        listed = "/".join(self.verticals)
+        if not self.takes_any_vertical():
+            return listed
+        return f"generalist + {listed}" if listed else "generalist"
+
+    def covers(self, vertical: str, specialist_only: Collection[str]) -> bool:
+        """Whether the CSM may take an account of `vertical`; `specialist_only` are the
+        verticals that need a specialist (specialisation as a hard rule)."""
+        if vertical in self.verticals:
+            return True
+        return self.takes_any_vertical() and vertical not in specialist_only
 
 
 class Pair(_Record):
@@ -251,8 +280,13 @@ def effective_date_of(instance: Instance) -> dt.date:
 
 
 def instance_hash(instance: Instance) -> str:
-    """A short SHA-256 of the instance's content: which instance a solution was made for."""
-    return hashlib.sha256(instance.model_dump_json().encode()).hexdigest()[:16]
+    """A short SHA-256 of the instance's content: which book and rules a solution was made
+    for. How the plan was sought (`continuity.fewest_moves`) is left out: plans of the two
+    modes are plans of the same instance."""
+    content = instance.model_dump(mode="json")
+    content["policy"]["continuity"].pop("fewest_moves", None)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def with_fewest_moves(instance: Instance) -> Instance:

@@ -33,20 +33,26 @@ class AssignmentRow(_Row):
 class CsmSummaryRow(_Row):
     csm: str
     name: str = ""
-    pool: str | None
+    pool: str = Field(description="Who the CSM serves: segments / specialism / regions.")
+    balance_pool: str | None = Field(
+        description="The segments whose utilisation sets the CSM's balance target."
+    )
     leaving: bool
     accounts: int
     accounts_by_segment: dict[str, int]
     effort: float
-    capacity: float = Field(description="Effective capacity: capacity x ramp.")
-    utilisation: float
+    full_capacity: float = Field(description="Effort the CSM carries at full ramp.")
+    ramp: float
+    ramped_capacity: float = Field(description="Capacity now: full capacity x ramp.")
+    utilisation: float = Field(description="Effort / ramped capacity.")
     target_effort: float | None
     arr: float
     annual_cost: float
     cost_to_arr: float | None
     renewals_by_window: dict[str, int]
-    gained: int
-    lost: int
+    moved_in: int = Field(description="Accounts taken over from another CSM.")
+    new_accounts: int = Field(description="Accounts with no previous owner, placed here.")
+    lost: int = Field(description="Accounts that left this CSM.")
 
 
 class SegmentSummaryRow(_Row):

@@ -118,13 +118,13 @@ CASES: list[tuple[str, Instance, str, str]] = [
             policy=NO_BALANCE,
         ),
         "A0",
-        "C1 would have effort 12.00 over capacity 10.00",
+        "C1 would have effort 12.00 over capacity 10.00 (120.0% of capacity)",
     ),
     (
         "balance",
         make_instance([account(f"A{i}", current_csm="C1") for i in range(4)], ["C1", "C2"]),
         "A0",
-        "keeping C1 would cost +",
+        "keeping C1 alone, the rest as planned, would cost +",
     ),
     (
         "renewal bunching",
@@ -259,7 +259,7 @@ def test_why_exact_cost_of_an_over_cap_move(tmp_path: Path) -> None:
         main, ["why", str(path), str(tmp_path / "plan/solution.json"), "A0", "--workers", "1"]
     )
     assert output.exit_code == 0, output.output
-    assert "putting it back alone would break account_caps" in output.output
+    assert "keeping C1 alone, the rest as planned, would break account_caps" in output.output
     # Keeping A0 is possible if another account moves instead: same cost, both optimal.
     assert "keeping costs +0.00" in output.output and "exact" in output.output
 
@@ -267,7 +267,7 @@ def test_why_exact_cost_of_an_over_cap_move(tmp_path: Path) -> None:
 def test_why_rejects_unknown_account_and_empty_plan(example_plan: Path, tmp_path: Path) -> None:
     output = CliRunner().invoke(main, ["why", "instances/example.json", str(example_plan), "NOPE"])
     assert output.exit_code == 2
-    assert "accounts[id=NOPE]: no such account in the instance" in output.output
+    assert "accounts[id=NOPE]: no such account id or name in the instance" in output.output
     empty = tmp_path / "solution.json"
     empty.write_text(
         '{"instance": "x", "status": "INFEASIBLE", "objective": null, '
@@ -290,7 +290,10 @@ def test_why_names_the_rules_when_keeping_is_impossible() -> None:
     )
     lines = why_lines(instance, run(instance).solution, "A0", time_limit=10, workers=1)
     text = "\n".join(lines)
-    assert "re-solve with A0 pinned to C1: no plan exists (proven), because:" in text
+    assert (
+        "keeping C1, the rest re-planned (re-solve with A0 pinned to C1): no plan exists "
+        "(proven), because:" in text
+    )
     for needle in (
         "pin: A0 pinned to C1",
         "locked_accounts: L0 is locked to C1",
@@ -298,3 +301,32 @@ def test_why_names_the_rules_when_keeping_is_impossible() -> None:
         "account_caps: C1 may hold at most 2 Scale accounts",
     ):
         assert needle in text
+
+
+def test_why_takes_an_account_name(
+    example: tuple[Instance, SolveResult], example_plan: Path
+) -> None:
+    instance, result = example
+    reasons = move_reasons(instance, result.solution)
+    names = [a.name for a in instance.accounts]
+    account_id, name = next(
+        (a.id, a.name)
+        for a in instance.accounts
+        if a.id in reasons and reasons[a.id].forced and names.count(a.name) == 1
+    )
+    output = CliRunner().invoke(
+        main, ["why", "instances/example.json", str(example_plan), f"  {name.upper()} "]
+    )
+    assert output.exit_code == 0, output.output
+    assert f"account {account_id} ({name})" in output.output
+
+
+def test_a_balance_move_says_what_each_book_would_carry_without_it() -> None:
+    """Utilisation in % of capacity, the previous owner first, as a leader reads it."""
+    instance = next(c[1] for c in CASES if c[0] == "balance")
+    reason = move_reasons(instance, run(instance).solution)["A0"]
+    assert reason.text.startswith(
+        "moved to C2 to even out effort: without the move, C1 would carry 30% of its capacity "
+        "instead of 20% (target 20%), and C2 10% instead of 20% (target 20%); keeping C1 "
+        "alone, the rest as planned, would cost +1.00 (balance +2.00, moves -1.00)"
+    ), reason.text

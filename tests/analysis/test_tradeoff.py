@@ -134,7 +134,49 @@ def test_cli_writes_table_csv_and_chart(
     assert list(frame["budget"]) == ["0", "4", "unlimited"]
     assert (frame["checker"] == "ok").all()
     assert list(frame["objective"]) == sorted(frame["objective"], reverse=True)
-    assert "balance vs move budget" in result.output
+    assert "objective without moves vs move budget" in result.output
     assert chart.exists() and "plotly" in chart.read_text(encoding="utf-8")[:20000]
     bad = CliRunner().invoke(main, ["tradeoff", str(path), "--points", "x"])
     assert bad.exit_code == 2 and "not a move budget" in bad.output
+
+
+def _over_cap() -> Instance:
+    """C1 holds five Scale accounts under a cap of 3: any plan moves at least two of them,
+    voluntarily (over-cap moves count against the move cap)."""
+    from tests.builders import account, csm, make_instance
+
+    return make_instance(
+        [account(f"A{i}", current_csm="C1", effort=1 + i) for i in range(5)]
+        + [account(f"B{i}", current_csm="C2", effort=2) for i in range(3)],
+        [csm("C1", max_accounts={"Scale": 3}), csm("C2"), csm("C3")],
+    )
+
+
+def test_the_curve_starts_at_the_proven_fewest_moves() -> None:
+    curve = run_tradeoff(_over_cap(), [0, 1, 3, None], time_limit=5, workers=1)
+    below = [p for p in curve if p.status == "BELOW MINIMUM"]
+    assert [p.budget for p in below] == [0, 1]
+    assert all(p.plan is None and "fewer than 2 voluntary moves (proven)" in p.note for p in below)
+    first = next(p for p in curve if p.plan is not None)
+    assert first.budget == 2 and first.moves == 2
+    assert first.note == "the fewest voluntary moves any plan can make (proven)"
+    assert [p.budget for p in curve] == [0, 1, 2, 3, None]
+    assert is_monotone([p for p in curve if p.plan is not None])
+
+
+def test_unlimited_makes_the_same_moves_whatever_the_seed() -> None:
+    """Among plans of equal objective the fewest moves: two seeds, one answer."""
+    instance = generate_instance(120, 10, seed=1)
+    runs = [run_tradeoff(instance, [None], time_limit=5, workers=1, seed=s) for s in (0, 1)]
+    ends = [(c[-1].objective, c[-1].moves) for c in runs]
+    assert runs[0][-1].status == runs[1][-1].status == "OPTIMAL"
+    assert ends[0] == ends[1]
+
+
+def test_the_chart_axis_names_what_is_plotted(tmp_path: Path) -> None:
+    curve = run_tradeoff(_over_cap(), [3], time_limit=5, workers=1)
+    chart = tmp_path / "curve.html"
+    tradeoff.write_chart(curve, chart, "t", tradeoff.curve_measure(balance_only=False))
+    text = chart.read_text(encoding="utf-8")
+    assert '"yaxis":{"title":{"text":"objectivewithoutmoves"}}' in text.replace(" ", "")
+    assert tradeoff.curve_measure(balance_only=True) == "balance"

@@ -281,3 +281,32 @@ def test_diff_of_two_plans(generated: Instance, tmp_path: Path) -> None:
     assert f"{len(diff.changes)} accounts change owner" in result.output
     assert "term balance" in result.output
     assert len(pd.read_csv(out)) == len(diff.changes)
+
+
+def test_handoff_report_and_why_give_each_move_one_reason() -> None:
+    """The family's child is 'family' and its parent 'over cap' in the handoff file, the
+    report and `why` alike (issue 14: the handoff file said 'rebalance' for both)."""
+    from allocator.analysis.why import why_lines
+    from allocator.report import build_report
+    from tests.builders import account, csm, make_instance, run
+
+    instance = make_instance(
+        [
+            account("X", current_csm="C1", locked=True),
+            account("Y", current_csm="C1", locked=True),
+            account("P", current_csm="C1"),
+            account("K", current_csm="C1", parent_id="P"),
+        ],
+        [csm("C1", max_accounts={"Scale": 2}), "C2"],
+    )
+    solution = run(instance).solution
+    table = handoff(instance, solution)
+    gained = table[table["to_csm"] == "C2"].set_index("account")
+    assert gained["reason"].to_dict() == {"P": "over cap", "K": "family"}
+    page = build_report(instance, solution)
+    for account_id, move in gained.iterrows():
+        text = str(move["reason_text"])
+        assert text.startswith("family of P (P, K) moved together: moved to C2")
+        assert text in page
+        lines = why_lines(instance, solution, str(account_id), time_limit=5, workers=1)
+        assert f"reason ({move['reason']}): {text}" in lines

@@ -63,7 +63,7 @@ def test_balance_targets_scale_with_ramped_capacity():
     summary = {row.csm: row for row in result.solution.csm_summary}
     assert summary["C1"].target_effort == 4.0
     assert summary["C2"].target_effort == 2.0
-    assert summary["C2"].capacity == 5.0
+    assert summary["C2"].ramped_capacity == 5.0 and summary["C2"].full_capacity == 10.0
 
 
 @pytest.mark.parametrize(
