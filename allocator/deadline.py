@@ -3,6 +3,9 @@
 Every time limit in the package is a `Deadline`: a block's share, a search step, the
 companion's margin. Code asks how much time is `left()` instead of subtracting clock
 readings by hand, and a share of what is left is a new, earlier deadline.
+
+Once a stop signal has arrived (`allocator.interrupts`), every deadline reads as expired:
+each step then ends as it would at its time limit, keeping its best plan.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+
+from allocator.interrupts import stop_requested
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,13 @@ class Deadline:
         return cls(math.inf)
 
     def left(self) -> float:
-        """Seconds until the deadline, never negative."""
+        """Seconds until the deadline, never negative; 0 once the run was stopped."""
+        if stop_requested():
+            return 0.0
         return max(0.0, self.at - time.monotonic())
 
     def expired(self) -> bool:
-        return time.monotonic() >= self.at
+        return stop_requested() or time.monotonic() >= self.at
 
     def within(self, seconds: float) -> Deadline:
         """The earlier of this deadline and `seconds` from now."""

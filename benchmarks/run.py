@@ -255,7 +255,10 @@ def run_one(spec: str, method: str, time_limit: float, workers: int, seed: int) 
         if run.solver is not None:
             row.bound = built.objective_value(run.solver.best_objective_bound)
         if solved and run.solver is not None:
-            report = facts.checker.check(built.form.owners(run.solver))
+            pooled: dict[str, str | None] = {
+                a.id: None for a in instance.accounts if facts.is_pooled(a.id)
+            }
+            report = facts.checker.check(pooled | built.form.owners(run.solver))
             row.status = "OPTIMAL" if run.status == cp_model.OPTIMAL else "FEASIBLE"
             row.objective = report.objective
             row.gap = relative_gap(report.objective, row.bound)

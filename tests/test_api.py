@@ -163,7 +163,7 @@ def test_frames_report_problems_by_record():
     with pytest.raises(InputError) as info:
         instance_from_frames(accounts, csms, policy=POLICY)
     lines = info.value.lines()
-    assert "<dataframes>: accounts[id=A2].arr: negative ARR -1.0" in lines
+    assert "<dataframes>: accounts[id=A2].arr: Input should be greater than or equal to 0" in lines
     assert any(line.startswith("<dataframes>: csms[id=C3].capacity:") for line in lines)
 
 

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "allocator"
 # on one line are independent of each other. The checker sits below the model's facts:
 # it derives what it needs itself, and the facts score plans with it.
 LAYERS: list[set[str]] = [
+    {"interrupts"},
     {"deadline", "parameters"},
     {"schema"},
     {"checker"},

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 
 from allocator.checker import check
 from allocator.io.files import write_atomic
+from allocator.io.pages import with_csp
 from allocator.pipeline import SolveResult, solve
 from allocator.schema.instance import Instance, effective_date_of, with_fewest_moves
 from allocator.schema.plan import Plan
@@ -364,6 +365,5 @@ def write_chart(points: list[TradeoffPoint], path: str | Path, title: str, measu
         xaxis_title="voluntary moves used",
         yaxis_title=measure,
     )
-    write_atomic(
-        Path(path), lambda tmp: figure.write_html(str(tmp), include_plotlyjs=True, full_html=True)
-    )
+    page = with_csp(figure.to_html(include_plotlyjs=True, full_html=True))
+    write_atomic(Path(path), lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 
 from allocator.schema.instance import Account, Csm, Instance
 
@@ -46,7 +45,10 @@ class Reading:
         self.accounts: dict[str, Account] = {a.id: a for a in instance.accounts}
         self.csms: dict[str, Csm] = {c.id: c for c in instance.csms}
         self.pooled_segments = {s.name for s in self.policy.segments if s.pooled}
-        self.segment: dict[str, str | None] = {a.id: self._segment(a) for a in instance.accounts}
+        tops: dict[str, Account] = {}
+        self.segment: dict[str, str | None] = {
+            a.id: self._segment(a, tops) for a in instance.accounts
+        }
         self.forbidden = {(p.account, p.csm) for p in instance.pairs if not p.allowed}
         self.pair_effort = {
             (p.account, p.csm): hundredths(p.effort) for p in instance.pairs if p.effort is not None
@@ -75,16 +77,23 @@ class Reading:
                 return segment.name
         return None
 
-    def _ancestors(self, account: Account) -> Iterator[Account]:
+    def _top(self, account: Account, tops: dict[str, Account]) -> Account:
+        """The account's top ancestor; `tops` remembers every answer, so that a long
+        parent chain is walked once, not once per account."""
+        chain: list[str] = []
         seen = {account.id}
-        while account.parent_id is not None and account.parent_id in self.accounts:
+        while account.id not in tops and account.parent_id in self.accounts:
             if account.parent_id in seen:
-                return
+                break
+            chain.append(account.id)
             seen.add(account.parent_id)
             account = self.accounts[account.parent_id]
-            yield account
+        top = tops.get(account.id, account)
+        for account_id in chain:
+            tops[account_id] = top
+        return top
 
-    def _segment(self, account: Account) -> str | None:
+    def _segment(self, account: Account, tops: dict[str, Account]) -> str | None:
         """An explicit segment, then strategic, then the family's top account, then ARR."""
         inherits = (
             self.policy.families_share_segment
@@ -93,8 +102,7 @@ class Reading:
             and account.parent_id is not None
         )
         if inherits:
-            ancestors = list(self._ancestors(account))
-            return self._own_segment(ancestors[-1] if ancestors else account)
+            return self._own_segment(self._top(account, tops))
         return self._own_segment(account)
 
     def pooled(self, account_id: str) -> bool:

@@ -14,10 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import click
 from rich.console import Console
+from rich.text import Text
 
-from allocator.io import load_solution
+from allocator.checker.audit import Audit
+from allocator.io import OutputError, load_solution
 from allocator.schema import InputError, Problem, Solution
+from allocator.schema.errors import printable
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -25,10 +29,22 @@ EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_PLAN = 4
 EXIT_CHECKER = 5
+EXIT_OUTPUT = 6
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _PlainConsole(Console):
+    """A console that never interprets what it prints: no markup (`[/x]` in a name is
+    text), and control characters shown as escapes (an ANSI sequence in an id cannot
+    drive the terminal). Newlines and tabs in our own messages stay."""
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Text:
+        return super().render_str(printable(text, keep="\n\t"), *args, **kwargs)
+
+
+out = _PlainConsole(highlight=False, soft_wrap=True, markup=False)
+err = _PlainConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def fail_input(error: InputError) -> NoReturn:
@@ -47,6 +63,9 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
             func(*args, **kwargs)
         except InputError as error:
             fail_input(error)
+        except OutputError as error:
+            err.print(f"{error.path}: cannot write: {error.reason}; nothing there was changed")
+            sys.exit(EXIT_OUTPUT)
         except KeyboardInterrupt:
             err.print("interrupted; nothing written")
             sys.exit(EXIT_INTERRUPTED)
@@ -70,6 +89,34 @@ def print_findings(lines: list[str], show_all: bool) -> None:
         out.print(f"  {line}", markup=False)
     if len(shown) < len(lines):
         out.print(f"  … and {len(lines) - len(shown)} more (--all lists every one)", markup=False)
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Go on with a plan the checker rejects (the output says so).",
+)
+
+VIOLATIONS_SHOWN = 20
+
+
+def refuse_unless_clean(verdict: Audit, source: Path, action: str, force: bool) -> None:
+    """A plan the checker rejects stops the command (exit 1, one line per violation), or
+    with `force` goes on with a warning."""
+    if verdict.clean:
+        return
+    violations = verdict.violations
+    for violation in violations[:VIOLATIONS_SHOWN]:
+        err.print(f"violation: {violation}")
+    if len(violations) > VIOLATIONS_SHOWN:
+        err.print(f"violation: … and {len(violations) - VIOLATIONS_SHOWN} more")
+    if not force:
+        err.print(
+            f"{source}: the checker rejects this plan ({len(violations)} violations): "
+            f"{action} refused (--force to go on anyway)"
+        )
+        sys.exit(EXIT_VIOLATIONS)
+    err.print(f"warning: {source}: {len(violations)} violations; {action} anyway (--force)")
 
 
 def load_plan(solution_path: Path) -> Solution:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.table import Table
 
-from allocator.checker import check
+from allocator.checker.audit import audit
 from allocator.cli.common import (
     EXIT_CHECKER,
     EXIT_INFEASIBLE,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     EXIT_NO_PLAN,
+    EXIT_OUTPUT,
+    EXIT_TERMINATED,
     EXIT_VIOLATIONS,
     err,
     guarded,
@@ -27,7 +32,9 @@ from allocator.cli.common import (
 from allocator.cli.progress import ProgressDisplay
 from allocator.explain import capacity_check, stranded_accounts
 from allocator.facts import Facts
-from allocator.io import generate_instance, load_instance, write_instance
+from allocator.interrupts import handling_stops, stop_signal
+from allocator.io import OutputError, generate_instance, load_instance, write_instance
+from allocator.io.plan_folder import probe
 from allocator.parameters import SolveParams
 from allocator.pipeline import SolveResult, solve
 from allocator.schema import InputError, Instance, Problem, Solution
@@ -192,8 +199,8 @@ def solve_command(
     params = _params(params_path)
     if fewest_moves:
         instance = with_fewest_moves(instance)
-    out_dir = out_dir or instance_path.with_name(instance_path.stem + "-plan")
-    try:
+    out_dir = probe(out_dir or instance_path.with_name(instance_path.stem + "-plan"))
+    with handling_stops():
         with ProgressDisplay(err) as display:
             result = solve(
                 instance,
@@ -205,10 +212,12 @@ def solve_command(
                 deterministic=deterministic,
                 params=params,
             )
-    except KeyboardInterrupt:
-        err.print("interrupted before any plan was found; nothing written")
-        sys.exit(EXIT_INTERRUPTED)
-    _report_and_write(result, out_dir, overwrite)
+        _report_and_write(result, out_dir, overwrite)
+        stopped = stop_signal()
+    if stopped is not None:
+        name = "SIGTERM" if stopped == signal.SIGTERM else "Ctrl-C"
+        err.print(f"stopped by {name}: the plan written is the best found before it")
+        sys.exit(EXIT_TERMINATED if stopped == signal.SIGTERM else EXIT_INTERRUPTED)
 
 
 BLOCKS_SHOWN = 8
@@ -258,10 +267,15 @@ def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> No
             out.print(f"  {line}", markup=False)
         sys.exit(EXIT_INFEASIBLE)
     if solution.status == "UNKNOWN":
-        note = "interrupted" if solution.interrupted else "time limit reached"
+        note = "stopped" if solution.interrupted else "time limit reached"
         out.print(f"No plan found ({note}). Nothing written.")
-        sys.exit(EXIT_NO_PLAN)
-    written = result.write(out_dir, overwrite=overwrite)
+        if stop_signal() is None:
+            sys.exit(EXIT_NO_PLAN)
+        return  # the caller exits with the stop signal's code
+    try:
+        written = result.write(out_dir, overwrite=overwrite)
+    except OutputError as error:
+        _save_elsewhere(result, error)
     run = "the interrupted run's plan" if solution.interrupted else "this run's plan"
     if isinstance(written, Solution):
         out.print(
@@ -280,29 +294,41 @@ def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> No
         sys.exit(EXIT_CHECKER)
 
 
+def _save_elsewhere(result: SolveResult, error: OutputError) -> NoReturn:
+    """The plan could not go where asked: keep it in a fresh temporary folder instead, so
+    the solve is not lost, and exit 6 either way."""
+    err.print(f"{error.path}: cannot write: {error.reason}; nothing there was changed")
+    try:
+        fallback = Path(tempfile.mkdtemp(prefix="allocator-plan-"))
+        result.write(fallback / "plan", overwrite=True)
+    except (OSError, OutputError) as second:
+        err.print(f"the plan could not be saved elsewhere either ({second}); it is lost")
+    else:
+        err.print(f"the plan was saved to {fallback / 'plan'} instead")
+    sys.exit(EXIT_OUTPUT)
+
+
 @click.command("check")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
 @guarded
 def check_command(instance_path: Path, solution_path: Path) -> None:
-    """Re-check a plan against every rule and recompute its objective (exit 1 if broken)."""
+    """Re-check a plan against every rule, and every figure in the file against the
+    instance: objective, terms, moves, bound, gap, status, rows, plan date, instance hash
+    (exit 1 if anything is wrong)."""
     instance = load_instance(instance_path)
     solution = load_plan(solution_path)
-    report = check(instance, solution.owners(), solution.effective_date)
-    lines = [str(v) for v in report.violations]
-    tolerance = 1e-6 * max(1.0, abs(report.objective))
-    if solution.objective is not None and abs(solution.objective - report.objective) > tolerance:
-        lines.append(
-            f"objective [plan]: file says {solution.objective}, recomputed {report.objective}"
-        )
+    verdict = audit(instance, solution)
+    report = verdict.report
     for name, value in report.terms.items():
         out.print(f"{name}: {value:,.2f}")
     out.print(
         f"objective: {report.objective:,.2f}  moves: {report.moves} ({report.forced_moves} forced)"
+        f"  plan date: {verdict.effective_date}"
     )
-    if lines:
-        for line in lines:
-            err.print(f"violation: {line}", markup=False)
-        err.print(f"{len(lines)} violation(s)")
+    if verdict.violations:
+        for violation in verdict.violations:
+            err.print(f"violation: {violation}")
+        err.print(f"{len(verdict.violations)} violation(s)")
         sys.exit(EXIT_VIOLATIONS)
     out.print("feasible: no violations")

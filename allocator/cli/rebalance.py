@@ -19,7 +19,19 @@ from allocator.analysis.tradeoff import (
     run_tradeoff,
     write_chart,
 )
-from allocator.cli.common import EXIT_CHECKER, err, guarded, load_plan, num, out, warn
+from allocator.checker.audit import audit
+from allocator.cli.common import (
+    EXIT_CHECKER,
+    VIOLATIONS_SHOWN,
+    err,
+    force_option,
+    guarded,
+    load_plan,
+    num,
+    out,
+    refuse_unless_clean,
+    warn,
+)
 from allocator.crm import (
     ImportOptions,
     handoff,
@@ -35,7 +47,7 @@ from allocator.crm import (
     write_keys,
 )
 from allocator.io import load_instance, load_solution, read_orlib_gap, write_instance
-from allocator.schema import InputError, Problem, instance_hash
+from allocator.schema import InputError, Problem
 
 TABLE_FORMATS = ["csv", "xlsx", "orlib-gap"]
 
@@ -223,6 +235,7 @@ def import_command(
     default=None,
     help="CRM keys written by import (default: <instance>.crm.json).",
 )
+@force_option
 @guarded
 def moves_command(
     instance_path: Path,
@@ -231,22 +244,13 @@ def moves_command(
     output: Path,
     handoff_path: Path | None,
     keys_file: Path | None,
+    force: bool,
 ) -> None:
     """Write the plan's owner changes as an upload-ready CSV for the CRM."""
 
     instance = load_instance(instance_path)
     solution = load_plan(solution_path)
-    if solution.instance_hash and solution.instance_hash != instance_hash(instance):
-        raise InputError(
-            str(solution_path),
-            [
-                Problem(
-                    "solution",
-                    "instance_hash",
-                    f"this plan was made for another instance than {instance_path}",
-                )
-            ],
-        )
+    refuse_unless_clean(audit(instance, solution), solution_path, "moves", force)
     spec = load_preset(preset)
     keys_file = keys_file or keys_path(instance_path)
     keys = read_keys(keys_file) if keys_file.exists() else None
@@ -298,11 +302,34 @@ def moves_command(
     show_default=True,
     help="Owner changes to print.",
 )
+@click.option(
+    "--instance",
+    "instance_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Check both plans against this instance first (a plan it rejects is marked).",
+)
 @guarded
-def diff_command(old_path: Path, new_path: Path, output: Path | None, show: int) -> None:
+def diff_command(
+    old_path: Path, new_path: Path, output: Path | None, show: int, instance_path: Path | None
+) -> None:
     """Compare two plans: owner changes, per-CSM counts, objective and terms."""
 
-    diff = diff_plans(load_solution(old_path), load_solution(new_path))
+    old, new = load_solution(old_path), load_solution(new_path)
+    if instance_path is None:
+        err.print("note: the plans are not checked (--instance INSTANCE checks them)")
+    else:
+        instance = load_instance(instance_path)
+        for path, plan in ((old_path, old), (new_path, new)):
+            verdict = audit(instance, plan) if plan.assignments else None
+            if verdict is not None and not verdict.clean:
+                for violation in verdict.violations[:VIOLATIONS_SHOWN]:
+                    err.print(f"violation: {path}: {violation}")
+                err.print(
+                    f"warning: {path}: the checker rejects this plan "
+                    f"({len(verdict.violations)} violations against {instance_path})"
+                )
+    diff = diff_plans(old, new)
     if not diff.same_instance:
         out.print("note: the plans were made for different instances (or one has no hash)")
     numbers = Table(title="Plan numbers")

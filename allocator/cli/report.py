@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from allocator.cli.common import err, guarded, out
+from allocator.checker.audit import audit
+from allocator.cli.common import force_option, guarded, out, refuse_unless_clean
 from allocator.io import load_instance, load_solution
-from allocator.report import check_pairing, hash_matches, write_report
+from allocator.report import check_pairing, write_report
 from allocator.schema import InputError, Problem
 
 
@@ -23,8 +24,11 @@ from allocator.schema import InputError, Problem
     default=None,
     help="HTML file to write (default: report.html beside SOLUTION).",
 )
+@force_option
 @guarded
-def report_command(instance_path: Path, solution_path: Path, out_path: Path | None) -> None:
+def report_command(
+    instance_path: Path, solution_path: Path, out_path: Path | None, force: bool
+) -> None:
     """Write a self-contained HTML report of a plan (charts, moves with reasons; offline)."""
     instance = load_instance(instance_path)
     solution = load_solution(solution_path)
@@ -32,12 +36,8 @@ def report_command(instance_path: Path, solution_path: Path, out_path: Path | No
     target = out_path or solution_path.with_name("report.html")
     if target.is_dir():
         raise InputError(str(target), [Problem("output", "", "is a folder, not a file")])
-    if not hash_matches(instance, solution):
-        err.print(
-            f"warning: {solution_path} was solved for a different version of "
-            f"{instance_path} (instance hash differs); the report shows both as they are",
-            markup=False,
-        )
+    if solution.assignments:
+        refuse_unless_clean(audit(instance, solution), solution_path, "report", force)
     try:
         size = write_report(instance, solution, target)
     except OSError as error:

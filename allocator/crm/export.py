@@ -17,6 +17,7 @@ from allocator.analysis.reasons import move_reasons
 from allocator.crm.keys import CrmKeys, CsmKeys
 from allocator.crm.presets import ExportShape
 from allocator.io.files import write_atomic
+from allocator.io.tables import write_table
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import Instance
 from allocator.schema.solution import Solution
@@ -198,7 +199,8 @@ def handoff_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a CSV atomically (UTF-8, no index), as the platforms' importers expect."""
+    """Write a CSV atomically (UTF-8, no index), as the platforms' importers expect, with
+    text cells a spreadsheet would run as formulas neutralised (`allocator.io.tables`)."""
     target = Path(path)
-    write_atomic(target, lambda tmp: frame.to_csv(tmp, index=False))
+    write_atomic(target, lambda tmp: write_table(frame, tmp))
     return target

@@ -22,7 +22,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from allocator.crm.values import Cell, is_blank
-from allocator.io.loading import problems_from_validation_error, read_json
+from allocator.io.loading import problems_from_validation_error
+from allocator.io.reading import read_json
 from allocator.schema.errors import InputError, Problem
 
 OwnerKey = Literal["crm_id", "email", "name", "id"]

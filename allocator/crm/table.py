@@ -21,7 +21,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from allocator.crm.values import Cell, is_blank, text
-from allocator.schema.errors import InputError, Problem
+from allocator.io.reading import read_bytes
+from allocator.schema.errors import InputError, Problem, printable
 
 TableFormat = Literal["csv", "xlsx"]
 _DELIMITERS = ",;\t|"
@@ -35,7 +36,7 @@ class CrmInputError(InputError):
         super().__init__(entries[0][0] if entries else "<crm>", [p for _, p in entries])
 
     def lines(self) -> list[str]:
-        return [f"{source}: {problem}" for source, problem in self.entries]
+        return [f"{printable(source)}: {problem}" for source, problem in self.entries]
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Issues:
         self.errors.append((source, Problem(where(row, column), "", message)))
 
     def warn(self, source: str, row: int | None, column: str | None, message: str) -> None:
-        self.warnings.append(f"{source}: {where(row, column)}: {message}")
+        self.warnings.append(printable(f"{source}: {where(row, column)}: {message}"))
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -139,20 +140,53 @@ def read_csv_text(content: str, source: str, issues: Issues) -> Table:
     return _table(source, records, issues)
 
 
-def _read_xlsx(path: Path, source: str, issues: Issues) -> Table:
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+"""Bytes a workbook may unpack to (a 50,000-row export unpacks to about 30 MB)."""
+
+MAX_XLSX_RATIO = 200
+"""How much a workbook part may expand (sheet XML packs about 10 to 30 times)."""
+
+
+def _zip_problem(path: Path) -> str | None:
+    """Why the workbook's zip is not safe to unpack (a zip bomb), if it is not. The sizes
+    the zip declares are the most `zipfile` will unpack, so checking them bounds memory."""
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        issues.error(source, None, None, f"cannot read as XLSX: {error}")
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        return f"cannot read as XLSX: {error}"
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_UNPACKED:
+        return (
+            f"unpacks to {total / 2**20:,.0f} MiB, over the "
+            f"{MAX_XLSX_UNPACKED // 2**20} MiB allowed (a zip bomb?)"
+        )
+    for member in members:
+        ratio = member.file_size // max(1, member.compress_size)
+        if member.file_size > 1_000_000 and ratio > MAX_XLSX_RATIO:
+            return f"part {member.filename!r} expands {ratio:,} times (a zip bomb?)"
+    return None
+
+
+def _read_xlsx(path: Path, source: str, issues: Issues) -> Table:
+    problem = _zip_problem(path)
+    if problem is not None:
+        issues.error(source, None, None, problem)
         return Table(source, [], [])
     try:
-        sheet = workbook.worksheets[0]
-        records = [
-            (n, [_xlsx_cell(v) for v in values])
-            for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        workbook.close()
+        # defusedxml (a dependency) makes openpyxl refuse XML entities and DTDs
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            records = [
+                (n, [_xlsx_cell(v) for v in values])
+                for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+        finally:
+            workbook.close()
+    except Exception as error:
+        issues.error(source, None, None, f"cannot read as XLSX: {type(error).__name__}: {error}")
+        return Table(source, [], [])
     return _table(source, records, issues)
 
 
@@ -178,9 +212,9 @@ def read_table(path: str | Path, fmt: TableFormat | None, issues: Issues) -> Tab
     if kind == "xlsx":
         return _read_xlsx(path, source, issues)
     try:
-        content = _decode(path.read_bytes())
-    except OSError as error:
-        issues.error(source, None, None, f"cannot read: {error}")
+        content = _decode(read_bytes(path))
+    except InputError as error:
+        issues.error(source, None, None, error.problems[0].message)
         return Table(source, [], [])
     return read_csv_text(content, source, issues)
 

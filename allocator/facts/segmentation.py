@@ -26,22 +26,32 @@ def own_segment(policy: Policy, account: Account) -> str | None:
     return segment_by_arr(policy, account.arr)
 
 
-def family_root(accounts: dict[str, Account], account_id: str) -> str:
-    """The top ancestor of an account (cycles must have been rejected before)."""
-    seen = {account_id}
-    current = accounts[account_id]
-    while current.parent_id is not None and current.parent_id in accounts:
-        if current.parent_id in seen:
-            break
-        seen.add(current.parent_id)
-        current = accounts[current.parent_id]
-    return current.id
+def family_roots(accounts: dict[str, Account]) -> dict[str, str]:
+    """Each account's top ancestor, in one pass over the parent links however long the
+    chains (cycles must have been rejected before; one would end at the repeat)."""
+    roots: dict[str, str] = {}
+    for start in accounts:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        current = start
+        while current not in roots and current not in on_chain:
+            chain.append(current)
+            on_chain.add(current)
+            parent = accounts[current].parent_id
+            if parent is None or parent not in accounts:
+                break
+            current = parent
+        root = roots.get(current, chain[-1] if current in on_chain else current)
+        for account_id in chain:
+            roots[account_id] = root
+    return roots
 
 
 def segment_accounts(instance: Instance) -> dict[str, str | None]:
     """Segment name per account id (None when no ARR range matches)."""
     policy = instance.policy
     by_id = {a.id: a for a in instance.accounts}
+    roots = family_roots(by_id)
     result: dict[str, str | None] = {}
     for account in instance.accounts:
         if (
@@ -50,7 +60,7 @@ def segment_accounts(instance: Instance) -> dict[str, str | None]:
             and not account.strategic
             and account.parent_id is not None
         ):
-            root = by_id[family_root(by_id, account.id)]
+            root = by_id[roots[account.id]]
             result[account.id] = own_segment(policy, root)
         else:
             result[account.id] = own_segment(policy, account)

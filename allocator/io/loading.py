@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from allocator.io.reading import read_json
 from allocator.io.validation import validate
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import Account, Csm, Instance, Pair, Policy
@@ -105,36 +105,6 @@ def instance_from_dict(raw: Any, source: str = "<data>") -> Instance:
     if problems:
         raise InputError(source, problems)
     return instance
-
-
-def read_text(path: str | Path) -> str:
-    """A UTF-8 text file, every way reading it can fail turned into an `InputError`."""
-    source = str(path)
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, [Problem("file", "", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(source, [Problem("file", "", f"cannot read: {error}")]) from None
-
-
-def read_json(path: str | Path) -> Any:
-    """Parse a JSON file, turning every way it can fail into an `InputError`."""
-    source = str(path)
-    text = read_text(path)
-    if not text.strip():
-        raise InputError(source, [Problem("file", "", "file is empty")])
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            source,
-            [
-                Problem(
-                    f"line {error.lineno}, column {error.colno}", "", f"malformed JSON: {error.msg}"
-                )
-            ],
-        ) from None
 
 
 def load_instance(path: str | Path) -> Instance:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from allocator.io.loading import read_text
+from allocator.io.reading import read_text
 from allocator.io.validation import validate
 from allocator.schema.errors import InputError, Problem
 from allocator.schema.instance import (

@@ -14,7 +14,7 @@ from allocator.facts.eligibility import (
 )
 from allocator.facts.segmentation import segment_accounts
 from allocator.schema.errors import Problem
-from allocator.schema.instance import Instance
+from allocator.schema.instance import Account, Csm, Instance
 
 
 def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
@@ -26,27 +26,79 @@ def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
 
 
 def _parent_cycles(instance: Instance) -> list[Problem]:
+    """Each cycle of parent links once, in time linear in the number of accounts."""
     parent = {a.id: a.parent_id for a in instance.accounts}
+    done: set[str] = set()
     problems = []
-    reported: set[str] = set()
     for start in parent:
         path: list[str] = []
+        on_path: set[str] = set()
         node: str | None = start
-        while node is not None and node in parent and node not in path:
+        while node is not None and node in parent and node not in done and node not in on_path:
             path.append(node)
+            on_path.add(node)
             node = parent[node]
-        if node is not None and node in path:
+        if node is not None and node in on_path:
             cycle = path[path.index(node) :]
-            if not reported.intersection(cycle):
-                reported.update(cycle)
-                problems.append(
-                    Problem(
-                        f"accounts[id={node}]",
-                        "parent_id",
-                        "parent cycle: " + " -> ".join([*cycle, node]),
-                    )
+            problems.append(
+                Problem(
+                    f"accounts[id={node}]",
+                    "parent_id",
+                    "parent cycle: " + " -> ".join([*cycle, node]),
                 )
+            )
+        done.update(path)
     return problems
+
+
+def _segment_overlaps(instance: Instance) -> list[Problem]:
+    """Segments whose ARR ranges overlap: list order would silently decide."""
+    policy = instance.policy
+    if policy.segment_ranges == "first_match":
+        return []
+    problems = []
+    ranged = sorted(policy.segments, key=lambda s: s.min_arr)
+    for index, low in enumerate(ranged):
+        for high in ranged[index + 1 :]:
+            if low.max_arr is not None and high.min_arr >= low.max_arr:
+                break
+            end = "no upper bound" if low.max_arr is None else f"{low.max_arr:,.0f}"
+            problems.append(
+                Problem(
+                    f"policy.segments[name={high.name}]",
+                    "min_arr",
+                    f"ARR range overlaps {low.name}'s ({low.min_arr:,.0f} to {end}): an "
+                    "account's segment would depend on list order — make the ranges meet "
+                    'end to start, or set policy.segment_ranges to "first_match"',
+                )
+            )
+    return problems
+
+
+def _text_problems(instance: Instance) -> list[Problem]:
+    """Strings that are not text (lone surrogates, from a DataFrame or a decoder's escape)."""
+    problems = []
+    records: list[tuple[str, list[Account] | list[Csm]]] = [
+        ("accounts", instance.accounts),
+        ("csms", instance.csms),
+    ]
+    for kind, group in records:
+        for index, record in enumerate(group):
+            for name, value in record:
+                values = value if isinstance(value, list) else [value]
+                if any(isinstance(v, str) and not _encodable(v) for v in values):
+                    problems.append(
+                        Problem(f"{kind}[{index}]", name, "holds a lone surrogate (not text)")
+                    )
+    return problems
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate(
@@ -59,7 +111,9 @@ def validate(
     References to ids in `unparsed_*` (records that failed to parse and were reported
     already) are not reported again.
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = _text_problems(instance)
+    if problems:  # ids that are not text cannot be named in other problems
+        return problems
     policy = instance.policy
     account_ids = {a.id for a in instance.accounts} | (unparsed_accounts or set())
     csm_ids = {c.id for c in instance.csms} | (unparsed_csms or set())
@@ -75,6 +129,7 @@ def validate(
         problems.append(
             Problem("policy", "strategic_segment", f"unknown segment {policy.strategic_segment!r}")
         )
+    problems += _segment_overlaps(instance)
     for seg in policy.segments:
         if seg.max_arr is not None and seg.max_arr <= seg.min_arr:
             problems.append(
@@ -87,8 +142,6 @@ def validate(
 
     for a in instance.accounts:
         rec = f"accounts[id={a.id}]"
-        if a.arr < 0:
-            problems.append(Problem(rec, "arr", f"negative ARR {a.arr}"))
         if a.current_csm is not None and a.current_csm not in csm_ids:
             problems.append(Problem(rec, "current_csm", f"unknown CSM {a.current_csm!r}"))
         if a.parent_id is not None and a.parent_id not in account_ids:
@@ -119,8 +172,6 @@ def validate(
         for s in c.max_accounts:
             if s not in segment_names:
                 problems.append(Problem(rec, "max_accounts", f"unknown segment {s!r}"))
-            elif c.max_accounts[s] < 0:
-                problems.append(Problem(rec, "max_accounts", f"negative cap for {s!r}"))
 
     seen_pairs: set[tuple[str, str]] = set()
     for i, p in enumerate(instance.pairs):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from allocator.interrupts import stop_requested
+
 
 @dataclass
 class Incumbent:
@@ -90,6 +92,9 @@ def run_cpsat(
                 on_tick(incumbent)
             if stop_when is not None and stop_when():
                 stop_when = None
+                solver.stop_search()
+            if stop_requested() and not interrupted:
+                interrupted = True  # a stop signal (`allocator.interrupts`): keep the plan
                 solver.stop_search()
         except KeyboardInterrupt:
             interrupted = True  # stop, then keep waiting: the plan so far is in `solver`

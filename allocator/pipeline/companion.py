@@ -80,7 +80,8 @@ def _child(
     start: Plan | None,
     conn: Connection,
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    for stop in (signal.SIGINT, signal.SIGTERM):  # the parent decides when to stop
+        signal.signal(stop, signal.SIG_IGN)
     clock = Stopwatch.start()
     variables = sum(len(facts.eligibility.allowed[a]) for a in block.accounts)
     relax = variables > params.mip_limit

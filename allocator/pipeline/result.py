@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from allocator.checker import CheckReport
-from allocator.io.files import existing_better, write_atomic, write_text_atomic
+from allocator.checker.audit import audit
+from allocator.io.plan_folder import write_folder
+from allocator.io.reading import read_json
+from allocator.io.tables import write_table
+from allocator.schema.errors import InputError
+from allocator.schema.instance import Instance
 from allocator.schema.plan import Owners
 from allocator.schema.solution import Solution
 
@@ -23,6 +29,8 @@ class SolveResult:
 
     solution: Solution
     report: CheckReport | None
+    instance: Instance | None = None
+    """The instance solved: what a plan already in the output folder is re-checked against."""
 
     @property
     def status(self) -> str:
@@ -69,29 +77,62 @@ class SolveResult:
         return _frame(rows)
 
     def write(self, out_dir: str | Path, overwrite: bool = False) -> list[Path] | Solution:
-        """Write solution.json, assignments.csv, csm_summary.csv and block_summary.csv
-        atomically.
+        """Write solution.json, assignments.csv, csm_summary.csv and block_summary.csv to
+        `out_dir` as one set (`allocator.io.plan_folder`).
 
         Returns the paths written, or the better plan already there (nothing written)
-        unless `overwrite`.
+        unless `overwrite`. "Better" is decided by re-checking that plan against the
+        instance, never by what its file claims. Raises `OutputError` when the folder
+        cannot be written (it is then unchanged).
         """
-        out = Path(out_dir)
-        target = out / "solution.json"
-        if not overwrite:
-            better = existing_better(target, self.solution)
+        solution = self.solution
+        files: dict[str, Callable[[Path], object]] = {}
+        if solution.assignments:
+            files["assignments.csv"] = lambda p: write_table(self.assignments, p)
+            files["csm_summary.csv"] = lambda p: write_table(self.csm_summary, p)
+            files["block_summary.csv"] = lambda p: write_table(self.block_summary, p)
+        files["solution.json"] = lambda p: p.write_text(
+            solution.model_dump_json(indent=2), encoding="utf-8"
+        )
+        kept: list[Solution] = []
+
+        def keep_existing(folder: Path) -> bool:
+            better = None if overwrite else better_plan(folder / "solution.json", self)
             if better is not None:
-                return better
-        paths = [
-            out / "assignments.csv",
-            out / "csm_summary.csv",
-            out / "block_summary.csv",
-            target,
-        ]
-        if self.solution.assignments:
-            write_atomic(paths[0], lambda p: self.assignments.to_csv(p, index=False))
-            write_atomic(paths[1], lambda p: self.csm_summary.to_csv(p, index=False))
-            write_atomic(paths[2], lambda p: self.block_summary.to_csv(p, index=False))
-        else:
-            paths = [target]
-        write_text_atomic(target, self.solution.model_dump_json(indent=2))
-        return paths
+                kept.append(better)
+            return better is not None
+
+        if not write_folder(Path(out_dir), files, keep_existing):
+            return kept[0]
+        folder = Path(out_dir)
+        return [folder / name for name in files]
+
+
+def better_plan(path: Path, new: SolveResult) -> Solution | None:
+    """The plan at `path` if it is for the same instance, obeys every rule and every figure
+    in it checks out, and is better than `new` once re-checked; else None.
+
+    In fewest-moves mode fewer voluntary moves come first, then the objective.
+    """
+    if not path.is_file():
+        return None
+    try:
+        old = Solution.model_validate(read_json(path))
+    except (InputError, ValueError):
+        return None  # unreadable: not a plan to keep
+    if not old.assignments or old.instance_hash != new.solution.instance_hash:
+        return None
+    if new.instance is None:
+        return None  # nothing to re-check it against: its claims are not enough
+    verdict = audit(new.instance, old)
+    if not verdict.clean:
+        return None
+    if new.solution.objective is None or new.solution.violations:
+        return old
+    report = verdict.report
+    if "fewest_voluntary_moves" in new.solution.parameters:
+        old_moves = report.moves - report.forced_moves
+        new_moves = new.solution.moves - new.solution.forced_moves
+        if old_moves != new_moves:
+            return old if old_moves < new_moves else None
+    return old if report.objective < new.solution.objective - 1e-9 else None

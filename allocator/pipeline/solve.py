@@ -15,6 +15,7 @@ from allocator.checker import TERMS, CheckReport
 from allocator.deadline import Deadline, Stopwatch
 from allocator.explain import explain_infeasibility, pin_conflicts, stranded_accounts
 from allocator.facts import Block, Facts, find_blocks
+from allocator.interrupts import handling_stops, stop_requested
 from allocator.parameters import SolveParams
 from allocator.pipeline import companion
 from allocator.pipeline.block import Start, solve_block
@@ -57,16 +58,36 @@ def solve(
     block finishes within its time and either `workers` is 1 or `deterministic` is set;
     blocks large enough for the neighbourhood search depend on how many steps fit.
     """
+    with handling_stops():
+        return _solve(
+            instance,
+            time_limit,
+            Settings(
+                workers=workers,
+                seed=seed,
+                deterministic=deterministic,
+                log=log,
+                pins=dict(pins or {}),
+                params=params or SolveParams(),
+            ),
+            effective_date,
+            on_progress,
+            start,
+            hint,
+        )
+
+
+def _solve(
+    instance: Instance,
+    time_limit: float,
+    settings: Settings,
+    effective_date: dt.date | None,
+    on_progress: Callable[[Progress], None] | None,
+    start: Plan | None,
+    hint: bool,
+) -> SolveResult:
     clock = Stopwatch.start()
     deadline = Deadline.after(time_limit)
-    settings = Settings(
-        workers=workers,
-        seed=seed,
-        deterministic=deterministic,
-        log=log,
-        pins=dict(pins or {}),
-        params=params or SolveParams(),
-    )
     facts = Facts(instance, effective_date or effective_date_of(instance))
     blocks = find_blocks(facts)
     run = _Run(facts, blocks, clock, time_limit, settings)
@@ -91,7 +112,7 @@ def solve(
         settings.params.explain_max_seconds, max(settings.params.explain_min_seconds, time_limit)
     )
     lines = explain_infeasibility(
-        instance, facts.effective_date, explain_seconds, dict(settings.pins), workers
+        instance, facts.effective_date, explain_seconds, dict(settings.pins), settings.workers
     )
     lines = lines or [
         "the solver proved no plan exists, but the explanation search found "
@@ -190,7 +211,7 @@ def _solve_blocks(
         shown = outcome.plan or (start.plan if start is not None else {})
         done_objective += block.objective(facts, shown)
         done_bound += outcome.bound or 0.0
-        if outcome.interrupted or outcome.status == "INFEASIBLE":
+        if outcome.interrupted or outcome.status == "INFEASIBLE" or stop_requested():
             break
     return outcomes
 
@@ -238,7 +259,7 @@ class _Run:
                         plan[account_id] = start.get(account_id)
                 if facts.checker.check(plan).feasible:
                     status = "FEASIBLE"
-        interrupted = any(o.interrupted for o in outcomes)
+        interrupted = any(o.interrupted for o in outcomes) or stop_requested()
         solution = Solution(
             instance=instance.name,
             instance_hash=instance_hash(instance),
@@ -254,7 +275,7 @@ class _Run:
             weights={t: getattr(instance.policy.weights, t) for t in TERMS},
         )
         if status not in ("OPTIMAL", "FEASIBLE"):
-            return SolveResult(solution=solution, report=None)
+            return SolveResult(solution=solution, report=None, instance=facts.instance)
         report = facts.checker.check(plan)
         # Blocks never reached (Ctrl-C) or without a solver bound count with the bound that
         # needs no solve, so an interrupted plan still reports a proven (if weak) gap.
@@ -265,6 +286,7 @@ class _Run:
         return SolveResult(
             solution=self._with_plan(solution, plan, report, per_block, bounds, fallback, outcomes),
             report=report,
+            instance=facts.instance,
         )
 
     def _parameters(

@@ -18,8 +18,10 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from allocator.analysis.reasons import move_reasons
+from allocator.checker.audit import audit
 from allocator.facts import Facts
 from allocator.io.files import write_text_atomic
+from allocator.io.pages import CSP_META
 from allocator.report.charts import (
     CHART_IDS,
     Books,
@@ -30,7 +32,7 @@ from allocator.report.charts import (
     effort_figure,
     renewals_figure,
 )
-from allocator.report.markup import CSP, CSS, TableRow, e, num, table
+from allocator.report.markup import CSS, TableRow, e, num, table
 from allocator.report.team import (
     csm_section,
     pinned_section,
@@ -38,8 +40,8 @@ from allocator.report.team import (
     team_section,
 )
 from allocator.schema.errors import InputError, Problem
-from allocator.schema.instance import Instance, instance_hash
-from allocator.schema.solution import AssignmentRow, Solution
+from allocator.schema.instance import Instance
+from allocator.schema.solution import AssignmentRow, Solution, Violation
 
 MAX_PROBLEMS = 20
 """Mismatches between instance and solution listed before the rest are only counted."""
@@ -82,23 +84,16 @@ def check_pairing(instance: Instance, solution: Solution, source: str) -> None:
         raise InputError(source, problems)
 
 
-def hash_matches(instance: Instance, solution: Solution) -> bool:
-    """False when the solution records a different instance hash (the instance changed)."""
-    return not solution.instance_hash or solution.instance_hash == instance_hash(instance)
-
-
-def _headline(solution: Solution) -> str:
+def _headline(solution: Solution, violations: list[Violation]) -> str:
     status_class = {"OPTIMAL": "good", "FEASIBLE": "warn"}.get(solution.status, "bad")
-    checker = (
-        "no violations" if not solution.violations else f"{len(solution.violations)} violations"
-    )
+    checker = "no violations" if not violations else f"{len(violations)} violations"
     cards = [
         ("status", solution.status, status_class),
         ("objective", num(solution.objective), ""),
         ("proven bound", num(solution.bound), ""),
         ("gap", "-" if solution.gap is None else f"{solution.gap:.2%}", ""),
         ("moves (forced)", f"{solution.moves} ({solution.forced_moves})", ""),
-        ("checker", checker, "bad" if solution.violations else "good"),
+        ("checker", checker, "bad" if violations else "good"),
         ("solve time", f"{solution.solve_seconds:.1f} s", ""),
     ]
     parts = ['<div class="cards" id="headline">']
@@ -310,15 +305,21 @@ def build_report(instance: Instance, solution: Solution) -> str:
         f"{e(solution.effective_date.isoformat())} · {len(instance.accounts)} accounts, "
         f"{len(instance.csms)} CSMs</p>",
     ]
-    if not hash_matches(instance, solution):
+    verdict = audit(instance, solution) if has_plan else None
+    violations = verdict.violations if verdict is not None else []
+    if violations:
+        shown = violations[:MAX_PROBLEMS]
+        more = len(violations) - len(shown)
         body.append(
-            '<p class="banner">This solution was computed for a different version of '
-            f"the instance (hash {e(solution.instance_hash)}, instance "
-            f"{e(instance_hash(instance))}): figures may not match.</p>"
+            '<div class="banner bad" id="checker-verdict"><strong>The independent checker '
+            f"rejects this plan ({len(violations)} violations): do not act on it.</strong><ul>"
+            + "".join(f"<li>{e(str(v))}</li>" for v in shown)
+            + (f"<li>and {more} more</li>" if more else "")
+            + "</ul></div>"
         )
-    body.append(_headline(solution))
-    if has_plan:
-        facts = Facts(instance, solution.effective_date)
+    body.append(_headline(solution, violations))
+    if verdict is not None:
+        facts = Facts(instance, verdict.effective_date)
         labels = csm_labels(instance)
         before, after = books_before_after(facts, solution)
         body.append(team_section(facts, solution))
@@ -346,7 +347,7 @@ def build_report(instance: Instance, solution: Solution) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"{CSP_META}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{CSS}</style>{script}</head>"
         f"<body><main>{''.join(body)}</main></body></html>\n"

@@ -34,13 +34,6 @@ th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-CSP = (
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:; form-action 'none'; base-uri 'none'"
-)
-"""Offline by construction: the browser may fetch nothing and send nothing."""
-
-
 def num(value: float | None, spec: str = ",.2f") -> str:
     return "-" if value is None else format(value, spec)
 

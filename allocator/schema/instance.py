@@ -11,13 +11,27 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Collection
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from allocator.schema.limits import (
+    MAX_COUNT,
+    MAX_EFFORT,
+    MAX_FREEZE_DAYS,
+    MAX_MONEY,
+    MAX_MULTIPLIER,
+    MAX_PAIR_COST,
+    MAX_SHARE,
+    MAX_WEIGHT,
+)
+
+Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER)]
+
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinities are refused everywhere: no rule can compare them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Account(_Record):
@@ -25,7 +39,9 @@ class Account(_Record):
 
     id: str = Field(min_length=1, description="Unique account id (e.g. the CRM id).")
     name: str = Field(default="", description="Display name.")
-    arr: float = Field(description="Annual recurring revenue, in the instance's currency.")
+    arr: float = Field(
+        ge=0, le=MAX_MONEY, description="Annual recurring revenue, in the instance's currency."
+    )
     vertical: str = Field(default="", description="Industry vertical, e.g. finance, telco.")
     region: str = Field(default="", description="Geography, matched against CSM regions.")
     renewal_date: dt.date = Field(description="Next renewal date (ISO 8601).")
@@ -47,7 +63,10 @@ class Account(_Record):
         default=None, description="Parent account id; a family shares one owner."
     )
     effort: float | None = Field(
-        default=None, ge=0, description="Explicit effort; overrides the policy's effort model."
+        default=None,
+        ge=0,
+        le=MAX_EFFORT,
+        description="Explicit effort; overrides the policy's effort model.",
     )
     locked: bool = Field(default=False, description="Must stay with current_csm.")
     lock_reason: str = Field(default="", description="Why the account is locked (reported).")
@@ -73,11 +92,15 @@ class Csm(_Record):
     regions: list[str] = Field(
         default_factory=list, description="Regions covered; empty means every region."
     )
-    capacity: float = Field(description="Effort units this CSM can carry at full ramp.")
-    max_accounts: dict[str, int] = Field(
+    capacity: float = Field(
+        ge=0, le=MAX_EFFORT, description="Effort units this CSM can carry at full ramp."
+    )
+    max_accounts: dict[str, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(
         default_factory=dict, description="Per-segment account cap overriding the policy's."
     )
-    annual_cost: float = Field(default=0.0, ge=0, description="Fully loaded annual cost.")
+    annual_cost: float = Field(
+        default=0.0, ge=0, le=MAX_MONEY, description="Fully loaded annual cost."
+    )
     leaving: bool = Field(default=False, description="Leaving: takes no accounts.")
     ramp: float = Field(
         default=1.0, ge=0, le=1, description="Share of capacity available (new hires ramp)."
@@ -108,9 +131,14 @@ class Pair(_Record):
 
     account: str = Field(description="Account id.")
     csm: str = Field(description="CSM id.")
-    cost: float = Field(default=0.0, description="Preference/affinity cost; lower is better.")
+    cost: float = Field(
+        default=0.0,
+        ge=-MAX_PAIR_COST,
+        le=MAX_PAIR_COST,
+        description="Preference/affinity cost; lower is better.",
+    )
     effort: float | None = Field(
-        default=None, ge=0, description="CSM-specific effort for this account."
+        default=None, ge=0, le=MAX_EFFORT, description="CSM-specific effort for this account."
     )
     allowed: bool = Field(default=True, description="false forbids this pair.")
 
@@ -119,15 +147,24 @@ class Segment(_Record):
     """A segment: an ARR range, a per-CSM account cap and a base effort."""
 
     name: str = Field(min_length=1)
-    min_arr: float = Field(default=0.0, description="Inclusive lower ARR bound.")
-    max_arr: float | None = Field(default=None, description="Exclusive upper ARR bound.")
-    max_accounts: int | None = Field(
-        default=None, ge=0, description="Accounts of this segment per CSM; null = no cap."
+    min_arr: float = Field(
+        default=0.0, ge=0, le=MAX_MONEY, description="Inclusive lower ARR bound."
     )
-    base_effort: float = Field(default=1.0, ge=0, description="Effort of a typical account.")
+    max_arr: float | None = Field(
+        default=None, ge=0, le=MAX_MONEY, description="Exclusive upper ARR bound."
+    )
+    max_accounts: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_COUNT,
+        description="Accounts of this segment per CSM; null = no cap.",
+    )
+    base_effort: float = Field(
+        default=1.0, ge=0, le=MAX_EFFORT, description="Effort of a typical account."
+    )
     pooled: bool = Field(default=False, description="Served by a pool: no named CSM.")
     cost_to_arr_target: float = Field(
-        default=0.15, gt=0, description="Target CSM cost / ARR for this segment."
+        default=0.15, gt=0, le=MAX_SHARE, description="Target CSM cost / ARR for this segment."
     )
 
 
@@ -146,13 +183,13 @@ class HealthBand(_Record):
     """Accounts with health below `below` get `multiplier` (first matching band wins)."""
 
     below: float = Field(ge=0, le=101)
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=MAX_MULTIPLIER)
 
 
 class EffortModel(_Record):
     """Multipliers applied to a segment's base effort."""
 
-    lifecycle: dict[str, float] = Field(
+    lifecycle: dict[str, Multiplier] = Field(
         default_factory=lambda: {"onboarding": 1.5, "adoption": 1.2, "steady": 1.0, "at_risk": 1.6},
     )
     health_bands: list[HealthBand] = Field(
@@ -161,7 +198,7 @@ class EffortModel(_Record):
             HealthBand(below=70, multiplier=1.15),
         ],
     )
-    contract: dict[str, float] = Field(
+    contract: dict[str, Multiplier] = Field(
         default_factory=lambda: {"annual": 1.0, "monthly": 0.8},
     )
 
@@ -177,7 +214,9 @@ class RenewalSpread(_Record):
     """At most `max_per_window` renewals per CSM per calendar month or quarter."""
 
     window: Literal["month", "quarter"] = "quarter"
-    max_per_window: int | None = Field(default=None, ge=0, description="null = rule off.")
+    max_per_window: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="null = rule off."
+    )
     hard: bool = Field(default=False, description="false: each excess renewal is penalised.")
 
 
@@ -187,11 +226,13 @@ class Balance(_Record):
     band: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_SHARE,
         description="Hard band: |utilisation - pool utilisation| <= band (e.g. 0.2).",
     )
     tolerance: float = Field(
         default=0.02,
         ge=0,
+        le=MAX_SHARE,
         description="Deviation within +/- tolerance x capacity of the target costs nothing.",
     )
 
@@ -199,12 +240,18 @@ class Balance(_Record):
 class Continuity(_Record):
     """Moves: their cost, a cap on voluntary moves, and the renewal freeze."""
 
-    cost_per_move: float = Field(default=1.0, ge=0)
+    cost_per_move: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
     max_moves: int | None = Field(
-        default=None, ge=0, description="Cap on voluntary moves (forced moves not counted)."
+        default=None,
+        ge=0,
+        le=MAX_COUNT,
+        description="Cap on voluntary moves (forced moves not counted).",
     )
     freeze_days: int = Field(
-        default=0, ge=0, description="No voluntary move when renewal is within this many days."
+        default=0,
+        ge=0,
+        le=MAX_FREEZE_DAYS,
+        description="No voluntary move when renewal is within this many days.",
     )
     fewest_moves: bool = Field(
         default=False,
@@ -223,11 +270,11 @@ class CostToArr(_Record):
 class ObjectiveWeights(_Record):
     """Weights of the objective's named terms, used at a resolution of 0.001."""
 
-    balance: float = Field(default=1.0, ge=0)
-    moves: float = Field(default=1.0, ge=0)
-    renewal_bunching: float = Field(default=1.0, ge=0)
-    pair_cost: float = Field(default=1.0, ge=0)
-    specialization: float = Field(default=5.0, ge=0)
+    balance: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    moves: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    renewal_bunching: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    pair_cost: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    specialization: float = Field(default=5.0, ge=0, le=MAX_WEIGHT)
 
     @field_validator("*")
     @classmethod
@@ -240,6 +287,11 @@ class Policy(_Record):
     """Leadership's rules; every default is the seeds' example."""
 
     segments: list[Segment] = Field(default_factory=_default_segments, min_length=1)
+    segment_ranges: Literal["exclusive", "first_match"] = Field(
+        default="exclusive",
+        description="exclusive: segments' ARR ranges may not overlap; first_match: an "
+        "account takes the first segment in list order whose range holds its ARR.",
+    )
     strategic_segment: str | None = Field(
         default="Global", description="Segment that strategic accounts join regardless of ARR."
     )

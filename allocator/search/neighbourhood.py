@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 from allocator.bounds.quick import voluntary_moves
 from allocator.deadline import Deadline, Stopwatch
 from allocator.facts import Block, Facts
+from allocator.interrupts import stop_requested
 from allocator.model import CpSatModel, build_model
 from allocator.schema.plan import Owners, Plan
 
@@ -230,6 +231,9 @@ def improve(
         try:
             status = solver.solve(built.model)
         except KeyboardInterrupt:  # Ctrl-C: keep the plan as it stands
+            stats.interrupted = True
+            break
+        if stop_requested():  # a stop signal arrived during the step: keep the plan
             stats.interrupted = True
             break
         stats.steps += 1

@@ -63,7 +63,9 @@ def test_a_kept_better_plan_is_not_called_the_interrupted_runs_plan(
         update={"objective": (best.objective or 0) + 5, "status": "FEASIBLE", "interrupted": True}
     )
     with pytest.raises(SystemExit) if worse.violations else contextlib.nullcontext():
-        plans._report_and_write(SolveResult(worse, best.report), tmp_path, overwrite=False)
+        plans._report_and_write(
+            SolveResult(worse, best.report, best.instance), tmp_path, overwrite=False
+        )
     printed = capsys.readouterr().out
     assert "Kept the better plan already in" in printed
     assert "the interrupted run's plan" in printed

@@ -203,8 +203,9 @@ def test_a_plan_for_another_instance_is_refused(planned: Planned, tmp_path: Path
             str(tmp_path / "m.csv"),
         ],
     )
-    assert result.exit_code == 2
-    assert "this plan was made for another instance" in result.output
+    assert result.exit_code == 1
+    assert "made for another instance" in result.output
+    assert "moves refused (--force to go on anyway)" in result.output
     assert not (tmp_path / "m.csv").exists()
 
 

@@ -308,7 +308,7 @@ def test_explain_command_rejects_bad_input(tmp_path: Any) -> None:
     path.write_text(json.dumps(raw), encoding="utf-8")
     result = CliRunner().invoke(main, ["explain", str(path)])
     assert result.exit_code == 2
-    assert "accounts[id=A1].arr: negative ARR" in result.output
+    assert "accounts[id=A1].arr: Input should be greater than or equal to 0" in result.output
     assert "Traceback" not in result.output
 
 

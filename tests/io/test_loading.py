@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
+from allocator.cli import plans
 from allocator.cli.main import main
+from allocator.io import load_instance
+from allocator.pipeline import solve
 from allocator.schema.solution import Solution
 from tests.builders import account, csm, raw_instance
 
@@ -83,7 +87,7 @@ BAD_INSTANCES = {
     ),
     "negative-arr": (
         lambda r: r["accounts"][1].update(arr=-5),
-        ["accounts[id=A2].arr: negative ARR -5.0"],
+        ["accounts[id=A2].arr: Input should be greater than or equal to 0"],
     ),
     "zero-capacity": (
         lambda r: r["csms"][0].update(capacity=0),
@@ -91,7 +95,7 @@ BAD_INSTANCES = {
     ),
     "negative-capacity": (
         lambda r: r["csms"][1].update(capacity=-3),
-        ["csms[id=C2].capacity: capacity must be > 0"],
+        ["csms[id=C2].capacity: Input should be greater than or equal to 0"],
     ),
     "homeless-account": (  # an Enterprise account; both CSMs serve Scale only
         lambda r: r["accounts"][2].update(arr=300_000),
@@ -171,7 +175,9 @@ def test_solve_and_validate_report_the_same_problems(tmp_json, tmp_path, command
     path = tmp_json(with_changes(lambda r: r["accounts"][1].update(arr=-5)), "bad.json")
     args = ["--out", tmp_path / "plan", "--workers", "1"] if command == "solve" else []
     assert_input_error(
-        invoke(command, path, *args), path, ["accounts[id=A2].arr: negative ARR -5.0"]
+        invoke(command, path, *args),
+        path,
+        ["accounts[id=A2].arr: Input should be greater than or equal to 0"],
     )
     assert not (tmp_path / "plan").exists()
 
@@ -189,7 +195,7 @@ def test_several_problems_reported_at_once(tmp_json):
         invoke("validate", path),
         path,
         [
-            "accounts[id=A1].arr: negative ARR -5.0",
+            "accounts[id=A1].arr: Input should be greater than or equal to 0",
             "accounts[id=A2].current_csm: unknown CSM 'C9'",
             "accounts[id=A3].arr: Input should be a valid number",
             "csms[id=C1].id: duplicate id 'C1'",
@@ -294,30 +300,45 @@ def test_solve_infeasible_exits_3_and_writes_nothing(tmp_json, tmp_path):
     assert not (out / "solution.json").exists()
 
 
-def test_solve_keeps_a_better_plan_unless_overwrite(tmp_json, tmp_path):
+def test_solve_keeps_a_better_plan_unless_overwrite(tmp_json, tmp_path, capsys):
     # Efforts 3, 3, 2 over two CSMs: optimum 2 (see test_optima.test_balance_deviation).
-    path = tmp_json(
-        raw_instance(
-            [account("A1", effort=3), account("A2", effort=3), account("A3", effort=2)],
-            ["C1", "C2"],
-        ),
-        "i.json",
+    raw = raw_instance(
+        [account("A1", effort=3), account("A2", effort=3), account("A3", effort=2)],
+        ["C1", "C2"],
     )
+    path = tmp_json(raw, "i.json")
+    out = tmp_path / "plan"
+    assert solve_cli(path, out).exit_code == 0
+    target = out / "solution.json"
+    assert json.loads(target.read_text())["objective"] == pytest.approx(2.0)
+    # A1 and A2 both on C1: a valid plan, and a worse one
+    worse = solve(load_instance(path), pins={"A1": "C1", "A2": "C1"}, time_limit=5)
+    assert worse.objective is not None and worse.objective > 2.0
+    with pytest.raises(SystemExit) if worse.solution.violations else nullcontext():
+        plans._report_and_write(worse, out, overwrite=False)
+    assert "--overwrite" in capsys.readouterr().out
+    assert json.loads(target.read_text())["objective"] == pytest.approx(2.0)
+    plans._report_and_write(worse, out, overwrite=True)
+    assert json.loads(target.read_text())["objective"] == pytest.approx(worse.objective)
+
+
+def test_a_forged_better_objective_does_not_keep_a_plan(tmp_json, tmp_path):
+    """An earlier file claiming objective 1.0 (the optimum is 2) is re-checked, not
+    believed: the real plan replaces it."""
+    raw = raw_instance(
+        [account("A1", effort=3), account("A2", effort=3), account("A3", effort=2)],
+        ["C1", "C2"],
+    )
+    path = tmp_json(raw, "i.json")
     out = tmp_path / "plan"
     assert solve_cli(path, out).exit_code == 0
     target = out / "solution.json"
     saved = json.loads(target.read_text())
-    assert saved["objective"] == pytest.approx(2.0)
-    saved["objective"] = 1.0  # pretend an earlier run found a better plan
+    saved["objective"] = 1.0
     target.write_text(json.dumps(saved))
-
     result = solve_cli(path, out)
     assert result.exit_code == 0, result.output
-    assert "--overwrite" in result.output
-    assert json.loads(target.read_text())["objective"] == 1.0
-
-    result = solve_cli(path, out, "--overwrite")
-    assert result.exit_code == 0, result.output
+    assert "Kept the better plan" not in result.output
     assert json.loads(target.read_text())["objective"] == pytest.approx(2.0)
 
 
@@ -437,4 +458,4 @@ def test_check_solution_without_plan_exits_2(solved_plan):
 def test_check_invalid_instance_exits_2(solved_plan, tmp_json):
     _, solution_path = solved_plan
     bad = tmp_json(with_changes(lambda r: r["accounts"][0].update(arr=-1)), "bad.json")
-    assert_input_error(invoke("check", bad, solution_path), bad, ["negative ARR"])
+    assert_input_error(invoke("check", bad, solution_path), bad, ["greater than or equal to 0"])

@@ -21,6 +21,7 @@ from allocator.parameters import SolveParams
 from allocator.pipeline import solve
 from allocator.pipeline.fewest_moves import fewest_moves
 from allocator.schema.instance import Instance, with_fewest_moves
+from allocator.schema.solution import Solution
 from allocator.search import greedy_plan, improve, repair_books
 from tests.builders import EFFECTIVE
 from tests.strategies import instances, to_instance
@@ -147,22 +148,27 @@ def test_cli_fewest_moves_flag(tmp_path: Path) -> None:
 
 
 def test_in_fewest_moves_mode_fewer_moves_beat_a_lower_objective(tmp_path: Path) -> None:
-    from allocator.io.files import existing_better
+    from allocator.pipeline.result import SolveResult, better_plan
 
-    solved = solve(with_fewest_moves(_changed_book()), time_limit=10, workers=1).solution
+    instance = with_fewest_moves(_changed_book())
+    solved = solve(instance, time_limit=10, workers=1).solution
     assert solved.moves is not None and solved.objective is not None
     path = tmp_path / "solution.json"
     path.write_text(solved.model_dump_json(), encoding="utf-8")
+
+    def new(solution: Solution) -> SolveResult:
+        return SolveResult(solution, None, instance)
+
     fewer_but_dearer = solved.model_copy(
         update={"moves": solved.moves - 1, "objective": solved.objective + 10}
     )
-    assert existing_better(path, fewer_but_dearer) is None  # replaces the file
+    assert better_plan(path, new(fewer_but_dearer)) is None  # replaces the file
     more_but_cheaper = solved.model_copy(
         update={"moves": solved.moves + 1, "objective": solved.objective - 10}
     )
-    assert existing_better(path, more_but_cheaper) is not None  # the file's plan is kept
+    assert better_plan(path, new(more_but_cheaper)) is not None  # the file's plan is kept
     weighted = more_but_cheaper.model_copy(update={"parameters": {}})
-    assert existing_better(path, weighted) is None  # weighted mode: the objective decides
+    assert better_plan(path, new(weighted)) is None  # weighted mode: the objective decides
 
 
 def test_fewest_moves_counts_moves_even_when_they_cost_nothing() -> None:

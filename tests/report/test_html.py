@@ -312,13 +312,17 @@ def test_bad_input_exits_2_one_line_per_problem(tiny, tmp_path, tmp_json):
     )
 
 
-def test_changed_instance_warns(tiny, tmp_path):
+def test_a_changed_instance_is_refused_unless_forced(tiny, tmp_path):
     path, solution_path = tiny
     raw = json.loads(path.read_text())
     raw["name"] = "renamed"
     path.write_text(json.dumps(raw))
     out = tmp_path / "r.html"
     result = invoke("report", path, solution_path, "-o", out)
-    assert result.exit_code == 0, result.output
-    assert "warning:" in result.output
-    assert found(out.read_text(encoding="utf-8"), "different version of the instance") == [True]
+    assert result.exit_code == 1, result.output
+    assert "made for another instance" in result.output and not out.exists()
+    forced = invoke("report", path, solution_path, "-o", out, "--force")
+    assert forced.exit_code == 0, forced.output
+    page = out.read_text(encoding="utf-8")
+    assert found(page, "made for another instance") == [True]
+    assert 'id="checker-verdict"' in page
