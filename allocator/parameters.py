@@ -11,10 +11,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as containers and `taskset` set it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+DEFAULT_WORKERS = available_cpus()
+"""Workers of every command and function that solves, unless told otherwise: one per CPU
+(measured against 8 workers on 2 CPUs in `benchmarks/NOTES.md`, issue 16)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,11 @@ class SolveParams:
     """Of a small block's time, at most this much to repair a start that breaks a rule."""
     repair_seconds: float = 5.0
     """...and at most this many seconds (CP-SAT finds plans for tight blocks quickly)."""
+    lp_start_share: float = 0.3
+    """Of a new book's block whose constructed plan breaks a rule, at most this much for the
+    LP-rounded start (`search/lp_start.py`)."""
+    lp_start_limit: int = 400_000
+    """Assignment variables above which a new book's block gets no LP-rounded start."""
     full_model_limit: int = 250_000
     """Assignment variables above which a block is never modelled whole."""
     build_seconds_per_variable: float = 1e-4

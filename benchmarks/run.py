@@ -43,10 +43,13 @@ from allocator.io import (
     write_instance,
     write_text_atomic,
 )
+from allocator.io.generate import HEADROOM
 from allocator.model import build_model, run_cpsat, solve_mip
+from allocator.model.mip import solve_block_mip
 from allocator.pipeline import Progress, solve
 from allocator.schema import Instance, effective_date_of, relative_gap, with_fewest_moves
 from allocator.search import greedy_plan
+from benchmarks import gap_tight
 from benchmarks.rebalance import changed_book
 from benchmarks.tight85 import tight85
 
@@ -54,10 +57,11 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTANCES = ROOT / "instances"
 GAP_DIR = INSTANCES / "gap"
 HIGHS_MAX_VARIABLES = 2_000_000
-TIERS = {  # tier -> (accounts, csms, seed); files are made by the generator when missing
-    "S": (300, 20, 1),
-    "M": (5000, 200, 2),
-    "L": (50000, 2000, 3),
+TIERS = {  # tier -> (accounts, csms, seed, headroom); made by the generator when missing
+    "S": (300, 20, 1, HEADROOM),
+    "M": (5000, 200, 2, HEADROOM),
+    "L": (50000, 2000, 3, HEADROOM),
+    "T": (5000, 200, 4, (1.0, 1.05)),  # the team at capacity (issue 16)
 }
 
 
@@ -113,7 +117,7 @@ def read_rows(path: Path) -> list[Row]:
 
 
 def _order(row: Row) -> tuple[int, str, float, int]:
-    tier_rank = {"S": 0, "M": 1, "L": 2, "M+5%": 3, "tight85": 4}
+    tier_rank = {"S": 0, "M": 1, "L": 2, "M+5%": 3, "T": 4, "tight85": 5}
     methods = {"cpsat": 0, "plain": 1, "highs": 2, "greedy": 3, "current": 4}
     limit = row.time_limit or 0.0
     if row.instance in tier_rank:
@@ -130,8 +134,9 @@ def ensure_tier(tier: str) -> Path:
     if not path.exists() and tier == "tight85":
         write_instance(tight85(), path)
     elif not path.exists():
-        accounts, csms, seed = TIERS[tier]
-        write_instance(generate_instance(accounts, csms, seed, name=f"bench-{tier}"), path)
+        accounts, csms, seed, headroom = TIERS[tier]
+        instance = generate_instance(accounts, csms, seed, name=f"bench-{tier}", headroom=headroom)
+        write_instance(instance, path)
     return path
 
 
@@ -139,6 +144,8 @@ def load_case(spec: str) -> Instance:
     kind, _, name = spec.partition(":")
     if kind == "gap":
         return read_orlib_gap(GAP_DIR / name)
+    if kind == "tight":
+        return read_orlib_gap(gap_tight.path(name))
     return load_instance(ensure_tier(name))
 
 
@@ -338,6 +345,26 @@ def best_known() -> dict[str, float]:
     return table
 
 
+def tight_specs(selection: str) -> list[str]:
+    """Specs of the tight GAP set (`benchmarks/gap_tight.py`): 'all', 'none' or prefixes."""
+    if selection in ("", "none"):
+        return []
+    names = gap_tight.tight_set()
+    if selection != "all":
+        wanted = selection.split(",")
+        names = [n for n in names if any(n.startswith(w) for w in wanted)]
+    return [f"tight:{n}" for n in names]
+
+
+def lp_reference(spec: str) -> float | None:
+    """The LP relaxation's value of a GAP instance (HiGHS): the reference where no best-known
+    value is published. Every plan costs at least this much."""
+    instance = load_case(spec)
+    facts = Facts(instance, effective_date_of(instance))
+    result = solve_block_mip(facts, facts.checker, None, 300.0, relax=True)
+    return result.bound
+
+
 def gap_specs(selection: str) -> list[str]:
     names = sorted(p.relative_to(GAP_DIR).as_posix() for p in GAP_DIR.glob("*/*") if p.is_file())
     if selection == "all":
@@ -532,6 +559,7 @@ def run(
     out: Path,
     command: str,
     merge: bool = False,
+    tight: str = "none",
 ) -> list[Row]:
     protocol = (
         f"time limit {time_limit:g} s per method per instance, {workers} CP-SAT "
@@ -546,10 +574,15 @@ def run(
     for spec in specs:
         if not spec.startswith("gap:"):
             ensure_tier(spec.partition(":")[2])  # generate outside the timed runs
+    for spec in tight_specs(tight):
+        lp = lp_reference(spec)  # outside the timed runs
+        if lp is not None:
+            known[spec.partition(":")[2]] = lp
+        specs.append(spec)
     rows: list[Row] = []
     for spec in specs:
         for method in methods:
-            if method == "current" and spec.startswith("gap:"):
+            if method == "current" and spec.startswith(("gap:", "tight:")):
                 continue  # GAP instances have no current owners
             if method != "cpsat" and spec.startswith("rebalance:"):
                 continue  # the re-solve is the measurement
@@ -559,6 +592,8 @@ def run(
             name = spec.partition(":")[2].split("/")[-1]
             if name in known:
                 row.best_known = known[name]
+                if spec.startswith("tight:"):
+                    row.note = (row.note + " " if row.note else "") + "best known = LP bound"
                 if row.objective is not None and row.checker == "ok":
                     row.gap_to_best = (row.objective - known[name]) / known[name]
             row.protocol, row.command, row.measured = protocol, command, measured
@@ -594,9 +629,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tiers",
         default="S,M,L",
-        help="comma list of S, M, L, M+5%% (incremental rebalance), tight85 or 'none'",
+        help="comma list of S, M, L, T (at capacity), M+5%% (incremental rebalance), tight85 "
+        "or 'none'",
     )
     parser.add_argument("--gap", default="all", help="'all', 'none' or name prefixes")
+    parser.add_argument(
+        "--tight",
+        default="none",
+        help="tight GAP set (benchmarks/gap_tight.py): 'all', 'none' or name prefixes",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
@@ -618,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out,
         command,
         merge=args.merge,
+        tight=args.tight,
     )
     return 0
 

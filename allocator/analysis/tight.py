@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from allocator.facts import UNITS, Facts
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.pipeline import solve
 from allocator.schema.instance import Csm, Instance
 from allocator.schema.plan import Plan
@@ -297,7 +298,7 @@ def what_ifs(
     tight: list[Tight],
     top: int = 3,
     time_limit: float = 10.0,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     seed: int = 0,
     facts: Facts | None = None,
 ) -> list[WhatIf]:

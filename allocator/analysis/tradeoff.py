@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from allocator.checker import check
 from allocator.io.files import write_atomic
 from allocator.io.pages import with_csp
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.pipeline import SolveResult, solve
 from allocator.schema.instance import Instance, effective_date_of, with_fewest_moves
 from allocator.schema.plan import Plan
@@ -218,7 +219,7 @@ def run_tradeoff(
     instance: Instance,
     budgets: list[Budget],
     time_limit: float = 10.0,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     seed: int = 0,
     balance_only: bool = False,
     on_point: Callable[[TradeoffPoint], None] | None = None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from allocator.analysis.reasons import NEW_ACCOUNT, MoveReason, forced_reason, move_reasons
 from allocator.checker import check
 from allocator.facts import UNITS, Facts
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.pipeline import solve
 from allocator.schema.instance import Instance
 from allocator.schema.solution import Solution
@@ -71,7 +72,7 @@ def keep_cost(
     account_id: str,
     previous: str,
     time_limit: float = 20.0,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     seed: int = 0,
 ) -> KeepCost:
     """Re-solve with `account_id` pinned to `previous` (its family follows)."""
@@ -130,7 +131,7 @@ def why_lines(
     solution: Solution,
     account_id: str,
     time_limit: float = 20.0,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
     seed: int = 0,
 ) -> list[str]:
     """The account's facts, owners, the reason for its move, and why not its old owner."""

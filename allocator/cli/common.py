@@ -20,6 +20,7 @@ from rich.text import Text
 
 from allocator.checker.audit import Audit
 from allocator.io import OutputError, load_solution
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.schema import InputError, Problem, Solution
 from allocator.schema.errors import printable
 
@@ -90,6 +91,15 @@ def print_findings(lines: list[str], show_all: bool) -> None:
     if len(shown) < len(lines):
         out.print(f"  … and {len(lines) - len(shown)} more (--all lists every one)", markup=False)
 
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    help="CP-SAT threads; the default is one per CPU this process may use. "
+    "With more than one, runs differ a little unless --deterministic (where offered).",
+)
 
 force_option = click.option(
     "--force",

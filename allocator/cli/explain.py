@@ -18,6 +18,7 @@ from allocator.cli.common import (
     out,
     print_findings,
     warn_if_other_instance,
+    workers_option,
 )
 from allocator.explain import diagnose
 from allocator.facts import Facts
@@ -34,13 +35,7 @@ from allocator.schema import InputError, Instance, Problem, instance_hash
     show_default=True,
     help="Seconds for the conflict search.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Workers for deciding whether a plan exists (conflicts are searched on one).",
-)
+@workers_option
 @click.option("--all", "show_all", is_flag=True, help="List every finding.")
 @guarded
 def explain_command(instance_path: Path, time_limit: float, workers: int, show_all: bool) -> None:
@@ -109,7 +104,7 @@ def _account_id(instance: Instance, given: str, source: Path) -> str:
     show_default=True,
     help="Seconds for the re-solve that keeps the previous owner.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
+@workers_option
 @click.option("--seed", type=int, default=0, show_default=True)
 @guarded
 def why_command(
@@ -163,7 +158,7 @@ def why_command(
     show_default=True,
     help="Binding limits to list.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
+@workers_option
 @click.option("--seed", type=int, default=0, show_default=True)
 @guarded
 def tight_command(

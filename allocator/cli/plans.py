@@ -28,12 +28,14 @@ from allocator.cli.common import (
     num,
     out,
     print_findings,
+    workers_option,
 )
 from allocator.cli.progress import ProgressDisplay
 from allocator.explain import capacity_check, stranded_accounts
 from allocator.facts import Facts
 from allocator.interrupts import handling_stops, stop_signal
 from allocator.io import OutputError, generate_instance, load_instance, write_instance
+from allocator.io.generate import HEADROOM
 from allocator.io.plan_folder import probe
 from allocator.parameters import SolveParams
 from allocator.pipeline import SolveResult, solve
@@ -54,11 +56,25 @@ def schema_command(solution: bool) -> None:
 @click.option("--csms", type=click.IntRange(min=1), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--name", default=None, help="Instance name (default: generated-AxC-seedS).")
+@click.option(
+    "--headroom",
+    type=(float, float),
+    default=HEADROOM,
+    show_default=True,
+    help="Capacity range as multiples of a fair share of effort (1.0 1.05: at capacity).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-def generate_command(accounts: int, csms: int, seed: int, name: str | None, output: Path) -> None:
+def generate_command(
+    accounts: int,
+    csms: int,
+    seed: int,
+    name: str | None,
+    headroom: tuple[float, float],
+    output: Path,
+) -> None:
     """Write a realistic generated instance (same seed, same file)."""
     try:
-        instance = generate_instance(accounts, csms, seed, name=name)
+        instance = generate_instance(accounts, csms, seed, name=name, headroom=headroom)
     except ValueError as error:
         err.print(f"generate: {error}", markup=False)
         sys.exit(EXIT_INPUT)
@@ -113,6 +129,9 @@ def _summary_table(solution: Solution) -> Table:
     table.add_row("proven bound", num(solution.bound))
     table.add_row("gap", "-" if solution.gap is None else f"{solution.gap:.2%}")
     table.add_row("solve time", f"{solution.solve_seconds:.1f} s")
+    first = solution.parameters.get("first_plan_seconds")
+    if isinstance(first, int | float):
+        table.add_row("first plan", f"{first:.1f} s")
     table.add_row("moves", f"{solution.moves} ({solution.forced_moves} forced)")
     if "fewest_voluntary_moves" in solution.parameters:
         voluntary = (solution.moves or 0) - (solution.forced_moves or 0)
@@ -154,13 +173,7 @@ def _summary_table(solution: Solution) -> Table:
 @click.option(
     "--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds."
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="CP-SAT threads (8 enables its full portfolio; see README).",
-)
+@workers_option
 @click.option(
     "--deterministic",
     is_flag=True,

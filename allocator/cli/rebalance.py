@@ -31,6 +31,7 @@ from allocator.cli.common import (
     out,
     refuse_unless_clean,
     warn,
+    workers_option,
 )
 from allocator.crm import (
     ImportOptions,
@@ -383,7 +384,7 @@ def diff_command(
     show_default=True,
     help="Seconds per point.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=8, show_default=True)
+@workers_option
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--balance-only",

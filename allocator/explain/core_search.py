@@ -25,6 +25,7 @@ from allocator.explain.capacity_check import hall_sets
 from allocator.facts import Block, Facts
 from allocator.facts.blocks import connected_blocks
 from allocator.model import build_model
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.search import greedy_plan
 
 Verdict = Literal["INFEASIBLE", "FEASIBLE", "UNKNOWN"]
@@ -244,7 +245,10 @@ def _core_in(
 
 
 def infeasibility_cores(
-    facts: Facts, time_limit: float = 30.0, pins: dict[str, str] | None = None, workers: int = 8
+    facts: Facts,
+    time_limit: float = 30.0,
+    pins: dict[str, str] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> tuple[Verdict, list[Core]]:
     """For each block without a plan, one minimal core; the verdict for the whole book.
 

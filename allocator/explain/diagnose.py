@@ -22,6 +22,7 @@ from allocator.explain.core_search import (
 )
 from allocator.explain.precheck import pin_conflicts, stranded_accounts, why_ineligible
 from allocator.facts import UNITS, Facts
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.schema.instance import Instance, effective_date_of
 
 _ORDER = [
@@ -184,7 +185,7 @@ def diagnose(
     time_limit: float = 30.0,
     pins: dict[str, str] | None = None,
     facts: Facts | None = None,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
 ) -> Diagnosis:
     """Pre-check, then (only if it finds nothing) the core. FEASIBLE means a plan exists;
     `workers` only serve to decide that, cores are searched on one."""
@@ -208,7 +209,7 @@ def explain_infeasibility(
     effective_date: dt.date | None = None,
     time_limit: float = 30.0,
     pins: dict[str, str] | None = None,
-    workers: int = 8,
+    workers: int = DEFAULT_WORKERS,
 ) -> list[str]:
     """Plain-language lines saying why no plan fits; empty when a plan exists."""
     diagnosis = diagnose(instance, effective_date, time_limit, pins, workers=workers)

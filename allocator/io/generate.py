@@ -633,13 +633,19 @@ def _current_owners(
             head.locked, head.lock_reason = True, rng.choice(LOCK_REASONS)
 
 
-def _size_capacities(rng: random.Random, teams: list[_Team]) -> None:
-    """Capacity: 1.15-1.3x the fair share of the team's effort over its staying CSMs."""
+HEADROOM = (1.15, 1.3)
+"""Capacity as a multiple of a fair share of the team's effort: a team with room."""
+
+
+def _size_capacities(rng: random.Random, teams: list[_Team], headroom: tuple[float, float]) -> None:
+    """Capacity: `headroom` times the fair share of the team's effort over its staying
+    CSMs (1.15-1.3 by default; 1.00-1.05 is a team at capacity)."""
+    low, high = headroom
     for team in teams:
         staying = [m for m in team.members if not m.leaving]
         fair = team.demand / sum(m.ramp for m in staying)
         for m in team.members:
-            m.capacity = _round_to(fair * rng.uniform(1.15, 1.3), 0.5)
+            m.capacity = _round_to(fair * rng.uniform(low, high), 0.5)
 
 
 def _reference_plan(facts: Facts) -> tuple[Owners, dict[str, int]]:
@@ -761,8 +767,18 @@ def _with_pool(policy: Policy, ceiling: int | None) -> Policy:
     return policy.model_copy(update={"segments": [*segments, digital]})
 
 
-def generate_instance(accounts: int, csms: int, seed: int, name: str | None = None) -> Instance:
+def generate_instance(
+    accounts: int,
+    csms: int,
+    seed: int,
+    name: str | None = None,
+    headroom: tuple[float, float] = HEADROOM,
+) -> Instance:
     """A realistic, feasible instance; the same arguments always give the same instance.
+
+    `headroom`: the range of each CSM's capacity as a multiple of a fair share of the
+    team's effort (1.00-1.05: the team at capacity; capacities are raised where a plan
+    needs it, so the instance stays feasible).
 
     Policy: the defaults, with a quarterly renewal cap (penalised), a loose balance band, a
     move cost of 2 and a 30-day renewal freeze. When the named tiers' account caps cannot
@@ -795,7 +811,9 @@ def generate_instance(accounts: int, csms: int, seed: int, name: str | None = No
         )
     members = _staff(rng, teams, csms, csms - leavers)
     _current_owners(rng, policy, drafts, segment_of, effort, members)
-    _size_capacities(rng, teams)
+    if not 0 < headroom[0] <= headroom[1]:
+        raise ValueError(f"headroom must be a range of positive multiples, got {headroom}")
+    _size_capacities(rng, teams, headroom)
 
     draft_instance = Instance(
         name=name or f"generated-{accounts}x{csms}-seed{seed}",

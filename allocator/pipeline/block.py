@@ -23,6 +23,7 @@ from allocator.pipeline.settings import Settings, Tick
 from allocator.schema.plan import Plan
 from allocator.schema.solution import Status
 from allocator.search import Searched, SearchStats, improve
+from allocator.search.lp_start import lp_start
 
 _STATUS: dict[object, Status] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -42,7 +43,7 @@ class Start:
     bound: float | None = None
 
 
-def _obeys_rules(facts: Facts, block: Block, plan: Plan) -> bool:
+def obeys_rules(facts: Facts, block: Block, plan: Plan) -> bool:
     """The checker's per-CSM rules on one block of a constructed or searched plan.
 
     Such plans respect the per-account rules by construction (only allowed CSMs, families
@@ -177,7 +178,7 @@ def _adopter(facts: Facts, block: Block, helper: Companion | None) -> Callable[[
             mip.objective is not None
             and mip.owners
             and mip.objective < block.objective(facts, current) - 1e-9
-            and _obeys_rules(facts, block, mip.owners)
+            and obeys_rules(facts, block, mip.owners)
         ):
             return mip.owners
         return None
@@ -199,7 +200,7 @@ def _with_companion(
     if (
         mip.objective is not None
         and (value is None or mip.objective < value - 1e-9)
-        and _obeys_rules(facts, block, mip.owners)
+        and obeys_rules(facts, block, mip.owners)
     ):
         plan = {a: mip.owners[a] for a in block.accounts}
         value = mip.objective
@@ -256,7 +257,7 @@ class _Job:
     adopt: Callable[[Plan], Plan | None] | None = None  # the companion's plan, if better
 
     def obeys_rules(self, plan: Plan) -> bool:
-        return _obeys_rules(self.facts, self.block, plan)
+        return obeys_rules(self.facts, self.block, plan)
 
 
 def _search_block(
@@ -280,11 +281,28 @@ def _search_block(
     job = _Job(facts, block, settings, on_tick, stop_when, move_cap, adopt)
     params = settings.params
     variables = _variables(facts, block)
-    big = variables > params.search_threshold
+    # The neighbourhood search improves a plan around the current books; a new book (no
+    # current owners) has only a constructive start, which CP-SAT's own search on the
+    # whole model beats (tight GAP sets: benchmarks/NOTES.md, issue 16).
+    rebalance = any(facts.accounts[a].current_csm is not None for a in block.accounts)
+    big = variables > params.search_threshold and rebalance
     # The policy's cap is over the whole plan, which the constructed hint may break; a
     # block cap comes with a hint that obeys it, and search steps never add voluntary moves.
     searchable = not settings.pins and (facts.move_cap is None or move_cap is not None)
-    if hint is None or not searchable or not (big or not job.obeys_rules(hint)):
+    broken = hint is not None and not job.obeys_rules(hint)
+    new_tight = broken and not rebalance and searchable and variables <= params.lp_start_limit
+    if hint is not None and new_tight:
+        # A new, tight book: the greedy start breaks capacity; start from the LP instead.
+        better = lp_start(facts, block, hint, deadline.share(params.lp_start_share), settings.seed)
+        if better is not None:
+            hint = better
+            if job.obeys_rules(hint):
+                on_tick(block.objective(facts, hint), None, 1)
+                searched = _search(job, hint, deadline.share(params.search_share), repair=False)
+                if job.obeys_rules(searched.plan):
+                    hint = searched.plan
+        return _cpsat(job, hint, hint if job.obeys_rules(hint) else None, deadline)
+    if hint is None or not searchable or not (big or (rebalance and broken)):
         return _cpsat(job, hint, None, deadline)
     # Big blocks, and blocks whose constructed plan breaks a per-CSM rule (a repair CP-SAT
     # may not find in a short share), start with the neighbourhood search.
@@ -297,14 +315,16 @@ def _search_block(
     if not big and whole_model:
         search_deadline = search_deadline.within(params.repair_seconds)
     result = _search(job, hint, search_deadline, repair=not big)
-    if not whole_model or result.stats.interrupted:
+    ok = job.obeys_rules(result.plan)
+    if result.stats.interrupted or (not whole_model and ok):
         # Too big to model whole in the time: the searched plan stands, without a bound.
-        ok = job.obeys_rules(result.plan)
         return BlockOutcome(
             "FEASIBLE" if ok else "UNKNOWN",
             plan=result.plan if ok else None,
             interrupted=result.stats.interrupted,
         )
+    # CP-SAT on the whole block from the searched plan; also when the search ended without
+    # a plan that obeys every rule, however big the block: it is then the only way to one.
     return _cpsat(job, result.plan, result.plan, deadline)
 
 

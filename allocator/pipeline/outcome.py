@@ -24,6 +24,8 @@ class BlockOutcome:
     helped: tuple[str, ...] = ()
     fewest: FewestMoves | None = None
     seconds: float = 0.0
+    first_plan_at: float | None = None
+    """Seconds into the solve when the block first had a plan obeying every rule."""
 
     @property
     def has_plan(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from allocator.parameters import SolveParams
+from allocator.parameters import DEFAULT_WORKERS, SolveParams
 
 Tick = Callable[[float | None, float | None, int], None]
 """A block's progress: its plan's objective, its bound, plans found so far."""
@@ -16,7 +16,7 @@ class Settings:
     """Workers and seed, reproducibility, pinned accounts (what-if questions), CP-SAT's
     log, and the tuning parameters."""
 
-    workers: int = 1
+    workers: int = DEFAULT_WORKERS
     seed: int = 0
     deterministic: bool = False
     log: bool = False

@@ -16,9 +16,9 @@ from allocator.deadline import Deadline, Stopwatch
 from allocator.explain import explain_infeasibility, pin_conflicts, stranded_accounts
 from allocator.facts import Block, Facts, find_blocks
 from allocator.interrupts import handling_stops, stop_requested
-from allocator.parameters import SolveParams
+from allocator.parameters import DEFAULT_WORKERS, SolveParams
 from allocator.pipeline import companion
-from allocator.pipeline.block import Start, solve_block
+from allocator.pipeline.block import Start, obeys_rules, solve_block
 from allocator.pipeline.outcome import BlockOutcome
 from allocator.pipeline.progress import Progress
 from allocator.pipeline.result import SolveResult
@@ -33,7 +33,7 @@ from allocator.search import starting_plan
 def solve(
     instance: Instance,
     time_limit: float = 60.0,
-    workers: int = 1,
+    workers: int = DEFAULT_WORKERS,
     seed: int = 0,
     effective_date: dt.date | None = None,
     pins: dict[str, str] | None = None,
@@ -186,6 +186,11 @@ def _solve_blocks(
         if len(blocks) > 1:
             progress[0] = replace(progress[0], phase=f"block {index + 1}/{len(blocks)}")
 
+        # The block's start may already obey every rule; else its first solver plan does.
+        first: list[float | None] = [
+            clock.seconds() if start is not None and obeys_rules(facts, block, start.plan) else None
+        ]
+
         def tick(
             value: float | None,
             bound: float | None,
@@ -193,7 +198,10 @@ def _solve_blocks(
             done_objective: float = done_objective,
             done_bound: float = done_bound,
             progress: list[Progress] = progress,
+            first: list[float | None] = first,
         ) -> None:
+            if solutions > 0 and first[0] is None:
+                first[0] = clock.seconds()
             now = progress[0]
             progress[0] = replace(
                 now,
@@ -206,6 +214,9 @@ def _solve_blocks(
                 on_progress(progress[0])
 
         outcome = solve_block(facts, block, start, Deadline.after(share), settings, tick)
+        if outcome.has_plan:
+            found = first[0] if first[0] is not None else clock.seconds()
+            outcome = replace(outcome, first_plan_at=found)
         outcomes.append(outcome)
         # Blocks left by the search alone have no solver objective: recomputed from the plan.
         shown = outcome.plan or (start.plan if start is not None else {})
@@ -309,6 +320,10 @@ class _Run:
             "blocks_without_solver_plan": len(fallback),
             "variables": sum(len(facts.eligibility.allowed[a]) for a in facts.named_accounts),
         }
+        firsts = [o.first_plan_at for o in outcomes]
+        if len(outcomes) == len(self.blocks) and all(t is not None for t in firsts):
+            # a complete plan exists once the last block has one
+            parameters["first_plan_seconds"] = round(max(t or 0.0 for t in firsts), 2)
         for name, value in settings.params.changed().items():
             parameters[f"param.{name}"] = value
         return parameters

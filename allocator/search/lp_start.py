@@ -1,0 +1,54 @@
+"""A start for a new, tight book from its LP relaxation: what the greedy start cannot give
+when capacity is scarce.
+
+HiGHS solves the block's LP relaxation; accounts the LP gives wholly to one CSM keep it,
+and CP-SAT places the rest (in a basic LP solution, at most about one per CSM) on a model
+where the kept accounts have only that CSM. If that small model has no plan in its time,
+the rounded plan goes through the single-account repair instead. On the tight GAP sets
+this start is within a few percent of the LP bound in seconds, where the greedy start
+breaks capacity (`benchmarks/NOTES.md`, issue 16).
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from allocator.deadline import Deadline
+from allocator.facts import Block, Facts
+from allocator.model.cpsat import build_model
+from allocator.model.mathopt import build_mip, solve_highs
+from allocator.model.run import run_cpsat
+from allocator.schema.plan import Owners, Plan
+from allocator.search.repair import repair_books
+
+WHOLE = 1 - 1e-6
+"""An LP value this close to 1 gives the account to that CSM."""
+
+
+def lp_start(
+    facts: Facts, block: Block, base: Plan, deadline: Deadline, seed: int = 0
+) -> Owners | None:
+    """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
+    the LP has no answer in time. The plan may still break a rule when neither step can
+    place every account."""
+    form = build_mip(facts, block)
+    outcome = solve_highs(form.model, form.weighted_objective(), deadline.left(), relax=True)
+    if outcome.values is None:
+        return None
+    values = outcome.values
+    best: dict[str, tuple[str, float]] = {}
+    for (account_id, csm_id), var in form.x.items():
+        value = values[var]
+        if value > best.get(account_id, ("", -1.0))[1]:
+            best[account_id] = (csm_id, value)
+    kept = {a: c for a, (c, value) in best.items() if value >= WHOLE}
+    rounded: Owners = {**base, **{a: c for a, (c, _) in best.items()}}
+    if len(kept) == len(best):
+        return rounded
+    allowed = {a: [c] for a, c in kept.items()}
+    built = build_model(facts, block, allowed=allowed)
+    built.form.hint(rounded)
+    run = run_cpsat(built.model, max(0.1, deadline.left()), 1, seed)
+    if run.solver is not None and run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {**rounded, **built.form.owners(run.solver)}
+    return repair_books(facts, rounded, sorted(block.csms))

@@ -1,0 +1,50 @@
+"""Tight books (issue 16): a new book goes to CP-SAT from its LP start, a search that ends
+without a plan obeying every rule hands over to CP-SAT instead of losing the block, and
+the time to the first complete plan is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from allocator.io import read_orlib_gap
+from allocator.parameters import DEFAULT_WORKERS, SolveParams, available_cpus
+from allocator.pipeline import block as block_module
+from allocator.pipeline import solve
+from allocator.pipeline.settings import Settings
+from allocator.search import Searched, SearchStats
+from benchmarks.gap_tight import generate
+from tests.builders import account, csm, make_instance
+
+
+def test_a_tight_new_book_gets_a_checked_plan_and_its_first_plan_time(tmp_path: Path) -> None:
+    path = tmp_path / "d10x200"
+    path.write_text(generate("d", 10, 200, seed=4), encoding="utf-8")
+    result = solve(read_orlib_gap(path), time_limit=10, workers=1)
+    assert result.status in ("OPTIMAL", "FEASIBLE") and result.feasible
+    first = result.solution.parameters["first_plan_seconds"]
+    assert isinstance(first, float) and 0 <= first <= result.solution.solve_seconds
+
+
+def test_a_search_without_a_plan_hands_over_to_cpsat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lost-plan path: a rebalance block too big to model whole, whose search ends
+    with a plan that breaks a rule, used to end with no plan at all."""
+    instance = make_instance(
+        [account(f"A{i}", current_csm="C1", effort=3) for i in range(6)],
+        [csm("C1", capacity=9), csm("C2", capacity=9), csm("C3", capacity=9)],
+    )
+
+    def stuck(job: object, hint: dict[str, str], deadline: object, repair: bool) -> Searched:
+        return Searched(plan=dict(hint), stats=SearchStats())  # no better than the start
+
+    monkeypatch.setattr(block_module, "_search", stuck)
+    params = SolveParams(search_threshold=1, full_model_limit=1)
+    start_breaks = {f"A{i}": "C1" for i in range(6)}  # 18 effort on a capacity of 9
+    result = solve(instance, time_limit=10, workers=1, params=params, start=start_breaks)
+    assert result.status in ("OPTIMAL", "FEASIBLE") and result.feasible
+
+
+def test_every_command_defaults_to_one_worker_per_cpu() -> None:
+    assert DEFAULT_WORKERS == available_cpus() >= 1
+    assert Settings().workers == DEFAULT_WORKERS
