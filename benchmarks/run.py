@@ -46,6 +46,7 @@ from allocator.io import (
 from allocator.io.generate import HEADROOM
 from allocator.model import build_model, run_cpsat, solve_mip
 from allocator.model.mip import solve_block_mip
+from allocator.parameters import DEFAULT_WORKERS
 from allocator.pipeline import Progress, solve
 from allocator.schema import Instance, effective_date_of, relative_gap, with_fewest_moves
 from allocator.search import greedy_plan
@@ -639,7 +640,9 @@ def main(argv: list[str] | None = None) -> int:
         help="tight GAP set (benchmarks/gap_tight.py): 'all', 'none' or name prefixes",
     )
     parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, help="default: one per CPU, as allocate"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default="cpsat,plain,highs,greedy,current")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
