@@ -42,6 +42,13 @@ if TYPE_CHECKING:
     )
     from allocator.parameters import SolveParams
     from allocator.pipeline import Progress, SolveResult, solve
+    from allocator.planning import (
+        HeadcountOptions,
+        SegmentDesign,
+        design_rows,
+        plan_headcount,
+        run_sweep,
+    )
     from allocator.report import build_report, write_report
     from allocator.schema import (
         Account,
@@ -97,6 +104,10 @@ _HOMES = {
     ),
     "SolveParams": "allocator.parameters",
     **dict.fromkeys(("Progress", "SolveResult", "solve"), "allocator.pipeline"),
+    **dict.fromkeys(
+        ("HeadcountOptions", "SegmentDesign", "design_rows", "plan_headcount", "run_sweep"),
+        "allocator.planning",
+    ),
     **dict.fromkeys(("build_report", "write_report"), "allocator.report"),
     **dict.fromkeys(
         (
@@ -118,13 +129,14 @@ _HOMES = {
 """Each public name and the subpackage it lives in."""
 
 __all__ = [
-    "Account", "CheckReport", "Checker", "Csm", "Diagnosis", "ImportOptions", "Imported",
-    "InputError", "Instance", "MoveReason", "Pair", "Plan", "Policy", "Problem", "Progress",
-    "Segment", "Solution", "SolveParams", "SolveResult", "TradeoffPoint", "binding_limits",
-    "build_report", "check", "diagnose", "diff_plans", "explain_infeasibility",
-    "generate_instance", "handoff", "import_accounts", "import_files", "import_frames",
-    "instance_from_dict", "instance_from_frames", "load_instance", "load_solution",
-    "move_list", "move_reasons", "run_tradeoff", "solve", "what_ifs", "why_lines",
+    "Account", "CheckReport", "Checker", "Csm", "Diagnosis", "HeadcountOptions",
+    "ImportOptions", "Imported", "InputError", "Instance", "MoveReason", "Pair", "Plan",
+    "Policy", "Problem", "Progress", "Segment", "SegmentDesign", "Solution", "SolveParams",
+    "SolveResult", "TradeoffPoint", "binding_limits", "build_report", "check", "design_rows",
+    "diagnose", "diff_plans", "explain_infeasibility", "generate_instance", "handoff",
+    "import_accounts", "import_files", "import_frames", "instance_from_dict",
+    "instance_from_frames", "load_instance", "load_solution", "move_list", "move_reasons",
+    "plan_headcount", "run_sweep", "run_tradeoff", "solve", "what_ifs", "why_lines",
     "with_fewest_moves", "write_report",
 ]  # fmt: skip
 

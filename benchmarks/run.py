@@ -23,6 +23,7 @@ import platform
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -467,6 +468,7 @@ def targets(rows: list[Row]) -> list[str]:
             f"{verdict(ok)} (gap {_fmt(r.gap, True)}, wall {_fmt(r.seconds)} s, "
             f"peak {_fmt(r.peak_mib)} MiB)"
         )
+    lines += _tight_targets(rows, planned, verdict)
     for (name, limit), r in cp.items():
         if name.endswith("+5%"):
             lines.append(
@@ -481,6 +483,93 @@ def targets(rows: list[Row]) -> list[str]:
                     f"{'met' if moves <= fewest else 'not shown'} ({moves} moves; "
                     f"a proven minimum of {fewest} for any plan)"
                 )
+    return lines
+
+
+TIGHT_GOALS = {"c": 0.0005, "d": 0.003, "e": 0.001}
+"""Issue 16: mean gap to the best known (here the LP bound) per type at 60 s."""
+
+
+def _tight_targets(
+    rows: list[Row], planned: Callable[[Row], bool], verdict: Callable[[bool], str]
+) -> list[str]:
+    """Issue 16's targets: the tight GAP set, bench-T, and M at 0.2%."""
+
+    def at_60(method: str, tight: bool) -> dict[str, Row]:
+        return {
+            r.instance: r
+            for r in rows
+            if r.method == method
+            and r.time_limit == 60
+            and ("best known = LP bound" in r.note) == tight
+        }
+
+    lines = []
+    ours, plain = at_60("cpsat", True), at_60("plain", True)
+    if ours:
+        done = [r for r in ours.values() if planned(r)]
+        lines.append(
+            f"- Tight GAP set (issue 16): a checker-clean plan for every instance: "
+            f"{len(done)}/{len(ours)} ({verdict(len(done) == len(ours))})"
+        )
+        for letter, goal in TIGHT_GOALS.items():
+            group = sorted((n, r) for n, r in ours.items() if n.startswith(letter))
+            if group and all(r.gap_to_best is not None for _, r in group):
+                mean = sum(r.gap_to_best or 0.0 for _, r in group) / len(group)
+                each = ", ".join(f"{n} {_fmt(r.gap_to_best, True)}" for n, r in group)
+                lines.append(
+                    f"- Tight type {letter.upper()} mean gap to the LP bound <= {goal:.2%} at "
+                    f"60 s: {mean:.2%} ({verdict(mean <= goal)}; {each})"
+                )
+        worse = sorted(
+            n
+            for n, r in ours.items()
+            if n in plain
+            and plain[n].objective is not None
+            and (r.objective is None or r.objective > (plain[n].objective or 0) + 1e-9)
+        )
+        lines.append(
+            "- Tight set: no instance worse than the plain CP-SAT model in the same run: "
+            + verdict(not worse)
+            + (f" (worse on {', '.join(worse)})" if worse else "")
+        )
+        big = [r for n, r in ours.items() if "x1600" in n]
+        if big and all(r.first_plan_seconds is not None for r in big):
+            slowest = max(r.first_plan_seconds or 0.0 for r in big)
+            lines.append(
+                f"- Tight set: the first plan within 10 s at 1,600 x 80: "
+                f"{verdict(slowest <= 10)} (slowest {slowest:.2f} s)"
+            )
+    tiers = at_60("cpsat", False)
+    t_row = tiers.get("T")
+    if t_row is not None:
+        ok = planned(t_row) and t_row.gap is not None and t_row.gap <= 0.01
+        lines.append(
+            f"- T (at capacity): <= 1% proven gap at 60 s: {verdict(ok)} "
+            f"(gap {_fmt(t_row.gap, True)}, first plan of the first block "
+            f"{_fmt(t_row.first_plan_seconds)} s)"
+        )
+    early = sorted(
+        (
+            r
+            for r in rows
+            if r.method == "cpsat" and r.instance == "T" and (r.time_limit or 0) <= 10
+        ),
+        key=lambda r: r.time_limit or 0.0,
+    )
+    if early:
+        r = early[0]
+        lines.append(
+            f"- T: a checked plan in <= 10 s: {verdict(planned(r) and (r.seconds or 0) <= 10)} "
+            f"({r.status} at a {r.time_limit:g} s limit, wall {_fmt(r.seconds)} s)"
+        )
+    m_row = tiers.get("M")
+    if m_row is not None:
+        ok = planned(m_row) and m_row.gap is not None and m_row.gap <= 0.002
+        lines.append(
+            f"- M: <= 0.2% proven gap at 60 s (issue 16): {verdict(ok)} "
+            f"(gap {_fmt(m_row.gap, True)})"
+        )
     return lines
 
 
@@ -529,7 +618,7 @@ def markdown(rows: list[Row]) -> str:
         "the fewest voluntary moves found, and its bound and gap are over the plans that "
         "make no more.",
         "",
-        "## Targets (issues 3 and 4), from the rows below",
+        "## Targets (issues 3, 4 and 16), from the rows below",
         "",
         *targets(rows),
         "",

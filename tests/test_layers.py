@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"pipeline"},
     {"analysis"},
     {"report", "crm"},
+    {"planning"},
     {"cli"},
     {""},  # allocator/__init__.py: the public API
 ]

@@ -101,6 +101,14 @@ workers_option = click.option(
     "With more than one, runs differ a little unless --deterministic (where offered).",
 )
 
+
+def out_option(dest: str, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The `-o/--out PATH` option, stored as `dest`."""
+    return click.option(
+        "-o", "--out", dest, type=click.Path(path_type=Path), default=None, help=help
+    )
+
+
 force_option = click.option(
     "--force",
     is_flag=True,

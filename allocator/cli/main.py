@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from allocator.cli.explain import explain_command, tight_command, why_command
+from allocator.cli.planning import headcount_command, segments_command, sweep_command
 from allocator.cli.plans import (
     check_command,
     generate_command,
@@ -37,5 +38,8 @@ for command in (
     explain_command,
     why_command,
     tight_command,
+    headcount_command,
+    segments_command,
+    sweep_command,
 ):
     main.add_command(command)

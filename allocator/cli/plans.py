@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import signal
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from allocator.cli.common import (
     load_plan,
     num,
     out,
+    out_option,
     print_findings,
     workers_option,
 )
@@ -39,6 +41,7 @@ from allocator.io.generate import HEADROOM
 from allocator.io.plan_folder import probe
 from allocator.parameters import SolveParams
 from allocator.pipeline import SolveResult, solve
+from allocator.planning.roster import leave
 from allocator.schema import InputError, Instance, Problem, Solution
 from allocator.schema.instance import effective_date_of, with_fewest_moves
 
@@ -63,6 +66,13 @@ def schema_command(solution: bool) -> None:
     show_default=True,
     help="Capacity range as multiples of a fair share of effort (1.0 1.05: at capacity).",
 )
+@click.option(
+    "--leaving-share",
+    type=click.FloatRange(min=0, max=1),
+    default=0.0,
+    help="Mark this share of the staying CSMs as leaving (drawn with the seed); their "
+    "locks are lifted. With 0.25 a generated book usually has no plan: a headcount test.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 def generate_command(
     accounts: int,
@@ -70,6 +80,7 @@ def generate_command(
     seed: int,
     name: str | None,
     headroom: tuple[float, float],
+    leaving_share: float,
     output: Path,
 ) -> None:
     """Write a realistic generated instance (same seed, same file)."""
@@ -78,6 +89,10 @@ def generate_command(
     except ValueError as error:
         err.print(f"generate: {error}", markup=False)
         sys.exit(EXIT_INPUT)
+    if leaving_share > 0:
+        staying = sorted(c.id for c in instance.csms if not c.leaving)
+        chosen = random.Random(seed).sample(staying, round(leaving_share * len(staying)))
+        instance = leave(instance, set(chosen))
     write_instance(instance, output)
     out.print(f"Wrote {output}: {len(instance.accounts)} accounts, {len(instance.csms)} CSMs")
 
@@ -163,13 +178,7 @@ def _summary_table(solution: Solution) -> Table:
 
 @click.command("solve")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Output folder (default: <instance name>-plan beside the instance).",
-)
+@out_option("out_dir", "Output folder (default: <instance name>-plan beside the instance).")
 @click.option(
     "--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds."
 )
@@ -278,10 +287,16 @@ def _report_and_write(result: SolveResult, out_dir: Path, overwrite: bool) -> No
         out.print("No plan satisfies every rule (proven infeasible). Nothing written.")
         for line in solution.explanation:
             out.print(f"  {line}", markup=False)
+        out.print(
+            "The fewest CSMs to hire, by profile, for a plan to exist: allocate headcount INSTANCE",
+            markup=False,
+        )
         sys.exit(EXIT_INFEASIBLE)
     if solution.status == "UNKNOWN":
         note = "stopped" if solution.interrupted else "time limit reached"
         out.print(f"No plan found ({note}). Nothing written.")
+        for line in solution.explanation:
+            out.print(f"  {line}", markup=False)
         if stop_signal() is None:
             sys.exit(EXIT_NO_PLAN)
         return  # the caller exits with the stop signal's code

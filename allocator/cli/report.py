@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from allocator.checker.audit import audit
-from allocator.cli.common import force_option, guarded, out, refuse_unless_clean
+from allocator.cli.common import force_option, guarded, out, out_option, refuse_unless_clean
 from allocator.io import load_instance, load_solution
 from allocator.report import check_pairing, write_report
 from allocator.schema import InputError, Problem
@@ -16,14 +16,7 @@ from allocator.schema import InputError, Problem
 @click.command("report")
 @click.argument("instance_path", metavar="INSTANCE", type=click.Path(path_type=Path))
 @click.argument("solution_path", metavar="SOLUTION", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="HTML file to write (default: report.html beside SOLUTION).",
-)
+@out_option("out_path", "HTML file to write (default: report.html beside SOLUTION).")
 @force_option
 @guarded
 def report_command(

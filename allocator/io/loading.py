@@ -87,8 +87,9 @@ def _parse_records(
     return parsed
 
 
-def instance_from_dict(raw: Any, source: str = "<data>") -> Instance:
-    """Build and validate an instance; raise `InputError` listing every problem."""
+def instance_from_dict(raw: Any, source: str = "<data>", homeless_ok: bool = False) -> Instance:
+    """Build and validate an instance; raise `InputError` listing every problem.
+    `homeless_ok`: accounts no staying CSM may take are allowed (see `validate`)."""
     if not isinstance(raw, dict):
         raise InputError(source, [Problem("instance", "", "expected a JSON object at the top")])
     problems: list[Problem] = []
@@ -101,15 +102,16 @@ def instance_from_dict(raw: Any, source: str = "<data>") -> Instance:
         instance,
         unparsed_accounts=unparsed.get("accounts", set()),
         unparsed_csms=unparsed.get("csms", set()),
+        homeless_ok=homeless_ok,
     )
     if problems:
         raise InputError(source, problems)
     return instance
 
 
-def load_instance(path: str | Path) -> Instance:
-    """Load and validate an instance JSON file."""
-    return instance_from_dict(read_json(path), str(path))
+def load_instance(path: str | Path, homeless_ok: bool = False) -> Instance:
+    """Load and validate an instance JSON file (`homeless_ok`: see `validate`)."""
+    return instance_from_dict(read_json(path), str(path), homeless_ok)
 
 
 def _rows(frame: pd.DataFrame | None) -> list[dict[str, Any]]:

@@ -105,11 +105,13 @@ def validate(
     instance: Instance,
     unparsed_accounts: set[str] | None = None,
     unparsed_csms: set[str] | None = None,
+    homeless_ok: bool = False,
 ) -> list[Problem]:
     """Every cross-record problem in `instance`; empty when it is valid.
 
     References to ids in `unparsed_*` (records that failed to parse and were reported
-    already) are not reported again.
+    already) are not reported again. With `homeless_ok`, accounts no staying CSM may take
+    are not problems of the file: headcount and scenarios ask what would fix them.
     """
     problems: list[Problem] = _text_problems(instance)
     if problems:  # ids that are not text cannot be named in other problems
@@ -189,10 +191,10 @@ def validate(
     problems += _parent_cycles(instance)
     if problems:
         return problems
-    return _homeless_accounts(instance)
+    return _homeless_accounts(instance, homeless_ok)
 
 
-def _homeless_accounts(instance: Instance) -> list[Problem]:
+def _homeless_accounts(instance: Instance, homeless_ok: bool = False) -> list[Problem]:
     """Accounts that no staying CSM could ever own, whatever else the plan does."""
     segment_of = segment_accounts(instance)
     pooled = {s.name for s in instance.policy.segments if s.pooled}
@@ -203,7 +205,7 @@ def _homeless_accounts(instance: Instance) -> list[Problem]:
         rec = f"accounts[id={a.id}]"
         if seg is None:
             problems.append(Problem(rec, "arr", f"ARR {a.arr} matches no segment's range"))
-        elif seg not in pooled and not eligibility.structural[a.id]:
+        elif not homeless_ok and seg not in pooled and not eligibility.structural[a.id]:
             problems.append(
                 Problem(
                     rec,
@@ -225,6 +227,12 @@ def _homeless_hint(instance: Instance, segment: str, vertical: str, region: str)
         if not c.leaving
     ]
     alone = {next(iter(r)) for r in blocking if len(r) == 1}
+    if VERTICAL_SPECIALIZATION in alone and not (hard and vertical in specialized):
+        return (
+            f": the staying CSMs who serve {segment} in {region or 'every region'} are "
+            f"specialists who take only their own verticals, not {vertical or 'unset'} — add "
+            "a generalist there, or set generalist: true on one of them"
+        )
     if VERTICAL_SPECIALIZATION in alone:
         return (
             f": {vertical!r} is a specialist vertical (policy.specialization.verticals) and no "

@@ -10,6 +10,7 @@ import pandas as pd
 
 from allocator.checker import CheckReport
 from allocator.checker.audit import audit
+from allocator.facts import Block
 from allocator.io.plan_folder import write_folder
 from allocator.io.reading import read_json
 from allocator.io.tables import write_table
@@ -31,6 +32,8 @@ class SolveResult:
     report: CheckReport | None
     instance: Instance | None = None
     """The instance solved: what a plan already in the output folder is re-checked against."""
+    unplanned: tuple[Block, ...] = ()
+    """Blocks that had no plan when the run ended without one (status UNKNOWN)."""
 
     @property
     def status(self) -> str:

@@ -282,11 +282,12 @@ class _Run:
             effective_date=facts.effective_date,
             parameters=self._parameters(outcomes, fallback),
             interrupted=interrupted,
-            explanation=explanation or [],
+            explanation=explanation or self._unplanned_lines(fallback, per_block, status),
             weights={t: getattr(instance.policy.weights, t) for t in TERMS},
         )
         if status not in ("OPTIMAL", "FEASIBLE"):
-            return SolveResult(solution=solution, report=None, instance=facts.instance)
+            unplanned = tuple(fallback) if status == "UNKNOWN" else ()
+            return SolveResult(solution, None, facts.instance, unplanned)
         report = facts.checker.check(plan)
         # Blocks never reached (Ctrl-C) or without a solver bound count with the bound that
         # needs no solve, so an interrupted plan still reports a proven (if weak) gap.
@@ -299,6 +300,30 @@ class _Run:
             report=report,
             instance=facts.instance,
         )
+
+    def _unplanned_lines(
+        self, fallback: list[Block], per_block: list[BlockOutcome | None], status: Status
+    ) -> list[str]:
+        """Why a run ended without a complete plan: the blocks that had none."""
+        if status != "UNKNOWN":
+            return []
+        lines = []
+        for block in fallback:
+            outcome = per_block[self.blocks.index(block)]
+            segments = ", ".join(sorted({str(self.facts.segment_of[a]) for a in block.accounts}))
+            csms = sorted(block.csms)
+            shown = ", ".join(csms[:6]) + (f" and {len(csms) - 6} more" if len(csms) > 6 else "")
+            when = (
+                "was not reached before the run stopped"
+                if outcome is None
+                else f"found no plan in its {outcome.seconds:.1f} s"
+            )
+            lines.append(
+                f"the block of {len(block.accounts)} accounts ({segments}) and "
+                f"{len(csms)} CSMs ({shown}) {when}; no plan is proven impossible — "
+                "give more time, or run `allocate explain`"
+            )
+        return lines
 
     def _parameters(
         self, outcomes: list[BlockOutcome], fallback: list[Block]
