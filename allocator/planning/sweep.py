@@ -102,18 +102,20 @@ def run_sweep(
         if on_event is not None:
             on_event(name, what)
 
+    def write_now(outcome: TaskOutcome) -> None:
+        # each plan is written as soon as it is back: a stopped sweep keeps what it has
+        row, written = _record(outcome, instances[outcome.name], out_dir)
+        finished[outcome.name] = row
+        result.written.extend(written)
+
     started = time.monotonic()
     if chosen == "ray":
         # a local cluster has this machine's CPUs; an existing one as many as it reports
         ray_slots = parallel if address is not None else local_slots
-        outcomes, result.slots = run_ray(tasks, ray_slots, event, address)
+        _, result.slots = run_ray(tasks, ray_slots, event, address, write_now)
     else:
-        outcomes = run_local(tasks, local_slots, event)
+        run_local(tasks, local_slots, event, write_now)
     result.wall_seconds = round(time.monotonic() - started, 2)
-    for outcome in outcomes:
-        row, written = _record(outcome, instances[outcome.name], out_dir)
-        finished[outcome.name] = row
-        result.written.extend(written)
     result.rows = [finished[t.name] for t in tasks]
     frame = comparison_frame(result.rows)
     csv_path = out_dir / "comparison.csv"

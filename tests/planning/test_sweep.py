@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import csv
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +111,33 @@ def test_the_comparison_page_escapes_names_and_fetches_nothing() -> None:
     assert hostile not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "default-src 'none'" in page
+
+
+def test_ctrl_c_stops_a_sweep_and_keeps_each_running_scenarios_plan(tmp_path: Path) -> None:
+    """Two 5,000-account scenarios of 120 s, Ctrl-C after 12 s: both stop, each writes the
+    best plan it had (checked), the comparison is written, exit 130."""
+    shutil.copy(INSTANCES / "bench-M.json", tmp_path / "bench-M.json")
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        "base: bench-M.json\ntime_limit: 120\nscenarios:\n  - name: a\n"
+        "  - name: b\n    policy: {max_moves: 400}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    command = "from allocator.cli.main import main; main()"
+    args = ["sweep", str(path), "-o", str(out), "--engine", "local", "--parallel", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", command, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(12)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    rows = _rows(out / "comparison.csv")
+    assert set(rows) == {"a", "b"}
+    for name, row in rows.items():
+        assert row["status"] == "FEASIBLE" and row["checker"] == "clean", row
+        assert load_solution(out / name / "solution.json").interrupted
