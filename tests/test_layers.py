@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"analysis"},
     {"report", "crm"},
     {"planning"},
+    {"workspace"},
     {"cli"},
     {""},  # allocator/__init__.py: the public API
 ]

@@ -16,6 +16,7 @@ from allocator.cli.plans import (
 )
 from allocator.cli.rebalance import diff_command, import_command, moves_command, tradeoff_command
 from allocator.cli.report import report_command
+from allocator.cli.serve import serve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,5 +42,6 @@ for command in (
     headcount_command,
     segments_command,
     sweep_command,
+    serve_command,
 ):
     main.add_command(command)

@@ -175,7 +175,8 @@ class _Local(_Backend):
 
     def start(self, task: Task) -> Any:
         parent, child = self.context.Pipe(duplex=False)
-        process = self.context.Process(target=_local_child, args=(child, task), daemon=True)
+        # not a daemon: with two or more CPUs the solve starts its HiGHS companion
+        process = self.context.Process(target=_local_child, args=(child, task))
         process.start()
         child.close()
         return process, parent
