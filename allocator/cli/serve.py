@@ -27,8 +27,8 @@ from allocator.cli.common import EXIT_INPUT, err, guarded, out
 @click.option(
     "--token",
     default=None,
-    help="Required of every request when --host is not loopback (default: "
-    "$ALLOCATOR_TOKEN, else a random one, printed).",
+    help="Required of every request when --host is not loopback (default: $ALLOCATOR_TOKEN); "
+    "binding beyond loopback without one is refused.",
 )
 @guarded
 def serve_command(folder: Path, host: str, port: int, token: str | None) -> None:
@@ -42,7 +42,12 @@ def serve_command(folder: Path, host: str, port: int, token: str | None) -> None
 
     settings = Settings(folder=folder, host=host, token=token or os.environ.get("ALLOCATOR_TOKEN"))
     if settings.needs_token and not settings.token:
-        settings.token = secrets.token_urlsafe(24)
+        err.print(
+            f"--host {host}: binding beyond loopback needs a token, or anyone who can reach "
+            f"the port could read and change the plans: give --token (e.g. --token "
+            f"{secrets.token_urlsafe(18)}) or set ALLOCATOR_TOKEN"
+        )
+        sys.exit(EXIT_INPUT)
     app = create_app(settings)
     address = f"http://{host}:{port}/"
     if settings.needs_token:

@@ -288,6 +288,7 @@ def create_app(settings: Settings) -> FastAPI:
                     "from_csm": row.previous_csm or "(new)",
                     "to_csm": row.csm or "(pooled)",
                     "why": reasons[row.account].text,
+                    "forced": reasons[row.account].forced or row.previous_csm is None,
                     "decision": _decision_text(decisions.get(row.account)),
                 }
             )
@@ -327,6 +328,12 @@ def create_app(settings: Settings) -> FastAPI:
         row = next((r for r in solution.assignments if r.account == account), None)
         if row is None or action not in ACTIONS:
             return PlainTextResponse("unknown account or action", status_code=422)
+        if action == "reject" and (row.forced or row.previous_csm is None):
+            return PlainTextResponse(
+                f"{account} cannot stay where it is (a forced move or a new account): "
+                "accept it, or lock it to a CSM",
+                status_code=422,
+            )
         with store.session() as session:
             session.add(
                 Decision(
@@ -340,6 +347,33 @@ def create_app(settings: Settings) -> FastAPI:
                     comment=str(form.get("comment") or "")[:2000],
                 )
             )
+        return RedirectResponse(f"/runs/{run_id}/review", status_code=303)
+
+    @app.post("/runs/{run_id}/accept-rest")
+    async def accept_rest(request: Request, run_id: int) -> Response:
+        """Accept every move of the run that has no decision for its proposed owner yet."""
+        form = await checked_form(request)
+        run, scenario = _run(store, run_id)
+        instance, solution = _solved(run)
+        reasons = move_reasons(instance, solution)
+        decided = store.decisions(scenario.id or 0)
+        who = str(form.get("who") or "reviewer")[:80]
+        with store.session() as session:
+            for row in solution.assignments:
+                done = decided.get(row.account)
+                if row.account in reasons and (done is None or done.to_csm != (row.csm or "")):
+                    session.add(
+                        Decision(
+                            scenario_id=scenario.id or 0,
+                            run_id=run_id,
+                            account=row.account,
+                            action="accept",
+                            to_csm=row.csm or "",
+                            from_csm=row.previous_csm or "",
+                            who=who,
+                            comment="accepted with the rest",
+                        )
+                    )
         return RedirectResponse(f"/runs/{run_id}/review", status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
@@ -391,10 +425,12 @@ def create_app(settings: Settings) -> FastAPI:
         instance, solution = _solved(run)
         if preset not in PRESETS:
             return PlainTextResponse("unknown preset", status_code=422)
+        # approved: accepted or locked for the owner this run gives the account
+        owners = {r.account: r.csm or "" for r in solution.assignments}
         approved = {
             a
             for a, d in store.decisions(scenario.id or 0).items()
-            if d.action in ("accept", "lock")
+            if d.action in ("accept", "lock") and d.to_csm == owners.get(a)
         }
         # Only approved changes go out: any other account keeps its owner in the file.
         rows = [

@@ -9,8 +9,10 @@ import io
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from allocator.cli.main import main
 from allocator.io import load_instance
 from allocator.workspace import app as workspace_app
 from allocator.workspace.app import Settings, create_app
@@ -76,6 +78,23 @@ def test_a_bad_import_lists_every_problem_and_stores_nothing(client: TestClient)
     assert response.status_code == 422
     assert "accounts[id=A00001].arr" in response.text and "csms[id=C002].capacity" in response.text
     assert "Nothing imported yet" in client.get("/").text
+
+
+def test_a_forced_move_cannot_be_rejected(client: TestClient) -> None:
+    run = wait(client, solve(client, import_instance(client, EXAMPLE)))
+    forced = next(r for r in json.loads(run.solution_json)["assignments"] if r["forced"])
+    response = client.post(
+        f"/runs/{run.id}/decide",
+        data={"csrf": csrf(client), "account": forced["account"], "action": "reject"},
+    )
+    assert response.status_code == 422 and "forced move" in response.text
+
+
+def test_serving_beyond_loopback_without_a_token_is_refused(tmp_path: Path) -> None:
+    run = CliRunner().invoke(
+        main, ["serve", "--workspace", str(tmp_path / "ws"), "--host", "0.0.0.0"], env={}
+    )
+    assert run.exit_code == 2 and "needs a token" in run.output
 
 
 def test_state_changes_need_the_csrf_token(client: TestClient) -> None:
@@ -163,7 +182,11 @@ def test_a_restart_keeps_runs_and_decisions_and_marks_a_lost_solve(tmp_path: Pat
         client.get("/")
         scenario = import_instance(client, EXAMPLE)
         run = wait(client, solve(client, scenario))
-        account = next(r for r in json.loads(run.solution_json)["assignments"] if r["moved"])
+        account = next(
+            r
+            for r in json.loads(run.solution_json)["assignments"]
+            if r["moved"] and not r["forced"] and r["previous_csm"]
+        )
         client.post(
             f"/runs/{run.id}/decide",
             data={"csrf": csrf(client), "account": account["account"], "action": "reject"},
