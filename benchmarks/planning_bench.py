@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,10 +21,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from allocator.io import generate_instance
-from allocator.pipeline import solve
-from allocator.planning import HeadcountOptions, plan_headcount, run_sweep
-from allocator.planning.roster import leave
+from allocator.planning import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -32,35 +29,45 @@ BEGIN, END = "<!-- PLANNING BEGIN -->", "<!-- PLANNING END -->"
 
 
 def headcount_lines(time_limit: float) -> list[str]:
-    book = generate_instance(5000, 200, 11)
-    staying = sorted(c.id for c in book.csms if not c.leaving)
-    book = leave(book, set(random.Random(11).sample(staying, round(0.25 * len(staying)))))
-    before = solve(book, time_limit=30)
-    started = time.monotonic()
-    result = plan_headcount(book, HeadcountOptions(time_limit=time_limit))
-    wall = time.monotonic() - started
-    plan = result.plan.solution if result.plan is not None else None
-    why = "; ".join(before.solution.explanation[:1])
-    lines = [
-        f"Command: `allocate generate --accounts 5000 --csms 200 --seed 11 --leaving-share 0.25 "
-        f"-o team.json && allocate headcount team.json --time-limit {time_limit:g}` (the same "
-        "through the Python API here).",
-        "",
-        f"- the book as it is: {before.status} ({why[:160]})",
-        f"- hires: {result.total_hires} (the staffing model proves at least {result.hires_bound}; "
-        f"{'proven minimum' if result.proven else 'not proven minimal'}), staffing model "
-        f"{result.staffing_status}",
-    ]
-    for line in result.hires:
-        lines.append(f"  - {line.count} x {line.profile.name}, cost {line.cost:,.0f}")
-    if plan is not None:
-        lines.append(
-            f"- the hired book: {plan.status}, objective {plan.objective}, gap "
-            f"{'-' if plan.gap is None else f'{plan.gap:.2%}'}, checker "
-            f"{'clean' if result.has_plan else 'no plan'}"
+    """The README's headcount command on a team that lost a quarter of its CSMs, run as a
+    user runs it; its output is kept for the README."""
+    allocate = [sys.executable, "-c", "from allocator.cli.main import main; main()"]
+    with tempfile.TemporaryDirectory() as tmp:
+        team = Path(tmp) / "team.json"
+        make = "generate --accounts 5000 --csms 200 --seed 11 --leaving-share 0.25 -o"
+        subprocess.run([*allocate, *make.split(), str(team)], check=True, capture_output=True)
+        before = subprocess.run(
+            [*allocate, "solve", str(team), "--time-limit", "30", "--out", f"{tmp}/as-is"],
+            capture_output=True,
+            text=True,
         )
-    lines += [f"- note: {n}" for n in result.notes]
-    lines.append(f"- wall time {wall:.1f} s")
+        started = time.monotonic()
+        seconds = f"{time_limit:g}"
+        run = subprocess.run(
+            [*allocate, "headcount", str(team), "-o", f"{tmp}/hc", "--time-limit", seconds],
+            capture_output=True,
+            text=True,
+        )
+        wall = time.monotonic() - started
+        check = subprocess.run(
+            [*allocate, "check", f"{tmp}/hc/instance.json", f"{tmp}/hc/plan/solution.json"],
+            capture_output=True,
+            text=True,
+        )
+    verdict = " ".join((check.stdout + check.stderr).strip().splitlines()[-1:])
+    lines = [
+        "Command: `allocate generate --accounts 5000 --csms 200 --seed 11 --leaving-share "
+        f"0.25 -o team.json && allocate headcount team.json --time-limit {time_limit:g}`",
+        "",
+        f"- the book as it is (`allocate solve team.json --time-limit 30`): exit "
+        f"{before.returncode}",
+        f"- headcount: exit {run.returncode}, wall {wall:.1f} s; `allocate check` of the "
+        f"hired book's plan: exit {check.returncode} ({verdict})",
+        "",
+        "```",
+        *run.stdout.strip().splitlines(),
+        "```",
+    ]
     return lines
 
 

@@ -110,6 +110,18 @@ BAD_INSTANCES = {
         ),
         ["accounts[id=A3].segment: no staying CSM can take it"],
     ),
+    "homeless-among-specialists": (  # the only staying CSMs take finance only
+        lambda r: (
+            [c.update(verticals=["finance"]) for c in r["csms"]],
+            [a.update(vertical="finance") for a in r["accounts"]],
+            r["accounts"][2].update(vertical="retail"),
+        ),
+        [
+            "accounts[id=A3].segment: no staying CSM can take it (segment 'Scale', vertical "
+            "'retail', region ''): the staying CSMs who serve Scale in every region are "
+            "specialists who take only their own verticals, not retail"
+        ],
+    ),
     "unknown-csm-segment": (
         lambda r: r["csms"][0].update(segments=["Scale", "Gold"]),
         ["csms[id=C1].segments: unknown segment 'Gold'"],
