@@ -348,7 +348,10 @@ class _Run:
         firsts = [o.first_plan_at for o in outcomes]
         if len(outcomes) == len(self.blocks) and all(t is not None for t in firsts):
             # a complete plan exists once the last block has one
-            parameters["first_plan_seconds"] = round(max(t or 0.0 for t in firsts), 2)
+            # (no blocks at all: every account pooled, the plan exists at once)
+            parameters["first_plan_seconds"] = round(
+                max((t or 0.0 for t in firsts), default=0.0), 2
+            )
         for name, value in settings.params.changed().items():
             parameters[f"param.{name}"] = value
         return parameters

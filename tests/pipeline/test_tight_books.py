@@ -48,3 +48,17 @@ def test_a_search_without_a_plan_hands_over_to_cpsat(monkeypatch: pytest.MonkeyP
 def test_every_command_defaults_to_one_worker_per_cpu() -> None:
     assert DEFAULT_WORKERS == available_cpus() >= 1
     assert Settings().workers == DEFAULT_WORKERS
+
+
+def test_a_book_with_every_account_pooled_solves() -> None:
+    """No named account and no staying CSM, so no block: the plan (every account pooled) is
+    complete at once. Found by the headcount property test when a release left no CSM."""
+    instance = make_instance(
+        [account("A1", arr=20_000), account("A2", arr=30_000)],
+        [csm("C1", leaving=True)],
+        policy={"segments": [{"name": "Scale", "pooled": True}], "strategic_segment": None},
+    )
+    result = solve(instance, time_limit=5, workers=1)
+    assert result.status == "OPTIMAL" and result.feasible
+    assert result.solution.parameters["first_plan_seconds"] == 0.0
+    assert result.solution.parameters["blocks"] == 0
