@@ -69,6 +69,14 @@ class SolveParams:
     """CSMs freed together in one step of the neighbourhood search."""
     step_seconds: float = 0.5
     """Time limit of one step's exact re-solve."""
+    new_book_group_size: int = 3
+    """CSMs freed together in one step on a new book (no current owners): its knapsacks
+    are tight, so a group of four rarely proves its step in time."""
+    new_book_step_seconds: float = 0.3
+    """Time limit of one step's re-solve on a new book."""
+    new_book_search_share: float = 0.9
+    """Of a new book's time after its LP-rounded start, the neighbourhood search's part
+    (CP-SAT on the whole block gets the rest, for its bound and the last steps)."""
     progress_seconds: float = 5.0
     """Seconds between progress reports from the neighbourhood search."""
 

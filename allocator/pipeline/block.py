@@ -293,12 +293,27 @@ def _search_block(
     new_tight = broken and not rebalance and searchable and variables <= params.lp_start_limit
     if hint is not None and new_tight:
         # A new, tight book: the greedy start breaks capacity; start from the LP instead.
-        better = lp_start(facts, block, hint, deadline.share(params.lp_start_share), settings.seed)
+        better = lp_start(
+            facts,
+            block,
+            hint,
+            deadline.share(params.lp_start_share),
+            settings.seed,
+            on_plan=lambda value: on_tick(value, None, 1),
+        )
         if better is not None:
             hint = better
             if job.obeys_rules(hint):
                 on_tick(block.objective(facts, hint), None, 1)
-                searched = _search(job, hint, deadline.share(params.search_share), repair=False)
+                searched = _search(
+                    job,
+                    hint,
+                    deadline.share(params.new_book_search_share),
+                    repair=False,
+                    group_size=params.new_book_group_size,
+                    step_seconds=params.new_book_step_seconds,
+                    adaptive=True,
+                )
                 if job.obeys_rules(searched.plan):
                     hint = searched.plan
         return _cpsat(job, hint, hint if job.obeys_rules(hint) else None, deadline)
@@ -328,9 +343,17 @@ def _search_block(
     return _cpsat(job, result.plan, result.plan, deadline)
 
 
-def _search(job: _Job, hint: Plan, deadline: Deadline, repair: bool) -> Searched:
+def _search(
+    job: _Job,
+    hint: Plan,
+    deadline: Deadline,
+    repair: bool,
+    group_size: int | None = None,
+    step_seconds: float | None = None,
+    adaptive: bool = False,
+) -> Searched:
     """The neighbourhood search from the hint; a `repair` stops once the plan obeys the
-    rules (CP-SAT takes it from there)."""
+    rules (CP-SAT takes it from there). Groups and steps are the params' unless given."""
     params = job.settings.params
 
     def enough(plan: Plan) -> bool:
@@ -342,12 +365,13 @@ def _search(job: _Job, hint: Plan, deadline: Deadline, repair: bool) -> Searched
         hint,
         deadline,
         job.settings.seed,
-        group_size=params.group_size,
-        step_seconds=params.step_seconds,
+        group_size=group_size or params.group_size,
+        step_seconds=step_seconds or params.step_seconds,
         stop_when=enough,
         capped=job.move_cap is not None,
         on_step=_search_progress(job.facts, job.block, job.on_tick, params.progress_seconds),
         adopt=job.adopt,
+        adaptive=adaptive,
     )
 
 

@@ -11,13 +11,15 @@ breaks capacity (`benchmarks/NOTES.md`, issue 16).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ortools.sat.python import cp_model
 
 from allocator.deadline import Deadline
 from allocator.facts import Block, Facts
 from allocator.model.cpsat import build_model
 from allocator.model.mathopt import build_mip, solve_highs
-from allocator.model.run import run_cpsat
+from allocator.model.run import Incumbent, run_cpsat
 from allocator.schema.plan import Owners, Plan
 from allocator.search.repair import repair_books
 
@@ -26,11 +28,18 @@ WHOLE = 1 - 1e-6
 
 
 def lp_start(
-    facts: Facts, block: Block, base: Plan, deadline: Deadline, seed: int = 0
+    facts: Facts,
+    block: Block,
+    base: Plan,
+    deadline: Deadline,
+    seed: int = 0,
+    on_plan: Callable[[float], None] | None = None,
 ) -> Owners | None:
     """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
     the LP has no answer in time. The plan may still break a rule when neither step can
-    place every account."""
+    place every account. `on_plan(objective)` hears of each better placement as CP-SAT
+    finds it (the block's objective: every account is in that model), so progress shows
+    the first plan before the placement is proven best."""
     form = build_mip(facts, block)
     outcome = solve_highs(form.model, form.weighted_objective(), deadline.left(), relax=True)
     if outcome.values is None:
@@ -48,7 +57,12 @@ def lp_start(
     allowed = {a: [c] for a, c in kept.items()}
     built = build_model(facts, block, allowed=allowed)
     built.form.hint(rounded)
-    run = run_cpsat(built.model, max(0.1, deadline.left()), 1, seed)
+
+    def tick(incumbent: Incumbent) -> None:
+        if on_plan is not None and incumbent.objective is not None:
+            on_plan(built.objective_value(incumbent.objective))
+
+    run = run_cpsat(built.model, max(0.1, deadline.left()), 1, seed, on_tick=tick)
     if run.solver is not None and run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {**rounded, **built.form.owners(run.solver)}
     return repair_books(facts, rounded, sorted(block.csms))

@@ -67,8 +67,10 @@ def _books(plan: Plan, block: Block) -> dict[str, list[str]]:
 
 
 def _distance(facts: Facts, books: dict[str, list[str]], csm_id: str) -> int:
+    """How far a CSM's book lies from its balance target; 0 for every CSM when balance is
+    not in the objective (then no CSM is a better place to start than another)."""
     target = facts.balance_target.get(csm_id)
-    if target is None:
+    if target is None or facts.instance.policy.weights.balance == 0:
         return 0
     load = sum(facts.effort(a, csm_id) for a in books[csm_id])
     return abs(load - target)
@@ -117,21 +119,23 @@ def _move_ties(
 class _Groups:
     """Chooses each step's group of CSMs (see the module docstring)."""
 
-    def __init__(self, facts: Facts, block: Block, seed: int, group_size: int, moves_only: bool):
+    def __init__(self, facts: Facts, block: Block, seed: int, moves_only: bool):
         self.facts = facts
         self.block = block
         self.rng = random.Random(seed)
-        self.group_size = group_size
         self.moves_only = moves_only
         self.neighbours = _neighbours(facts, block)
         self.former = _former(facts, block)
         self.failed = dict.fromkeys(block.csms, 0)
+        # Ties (every CSM of a book with no balance target) go in a random order drawn
+        # apart from the main stream, so they are not always settled by name.
+        self.ties = random.Random(seed + 1)
 
     def reset(self) -> None:
         """A new plan to go on from: every CSM is worth trying again."""
         self.failed = dict.fromkeys(self.block.csms, 0)
 
-    def choose(self, plan: Plan, books: dict[str, list[str]]) -> list[str]:
+    def choose(self, plan: Plan, books: dict[str, list[str]], size: int) -> list[str]:
         """The group: its first CSM, then CSMs that can take each other's accounts."""
         facts, former, failed = self.facts, self.former, self.failed
         if self.moves_only:
@@ -141,8 +145,10 @@ class _Groups:
         else:
             # A CSM whose groups found nothing ranks lower each time, so the search does
             # not keep returning to books no group of neighbours can mend.
+            tie = {c: self.ties.random() for c in self.block.csms}
             ranked = sorted(
-                self.block.csms, key=lambda c: (-_distance(facts, books, c) / (1 + failed[c]), c)
+                self.block.csms,
+                key=lambda c: (-_distance(facts, books, c) / (1 + failed[c]), failed[c], tie[c]),
             )
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
@@ -154,10 +160,31 @@ class _Groups:
             ties = _move_ties(facts, former, plan, books, first, set(pool))
             tied = set(ties)
             pool = ties + [c for c in pool if c not in tied]
-        return [first, *pool[: self.group_size - 1]]
+        return [first, *pool[: size - 1]]
 
     def found(self, first: str, changed: bool) -> None:
         self.failed[first] = 0 if changed else self.failed[first] + 1
+
+
+class _Size:
+    """An adaptive group size: a quarter of a CSM larger after a step proven optimal within
+    its limit, three quarters smaller after one that was not, so about three steps in four
+    are proven. A small step that proves at once has searched all it could; a large one
+    that times out mostly returns its start, and fewer steps fit in the time."""
+
+    GROW = 0.25
+    SHRINK = 0.75
+
+    def __init__(self, start: int, most: int):
+        self.most = max(2, most)
+        self.value = float(min(max(2, start), self.most))
+
+    def now(self) -> int:
+        return round(self.value)
+
+    def after(self, proven: bool) -> None:
+        change = self.GROW if proven else -self.SHRINK
+        self.value = min(max(2.0, self.value + change), float(self.most))
 
 
 def _step_model(
@@ -201,6 +228,7 @@ def improve(
     moves_only: bool = False,
     on_step: Callable[[SearchStats, Plan], None] | None = None,
     adopt: Callable[[Plan], Plan | None] | None = None,
+    adaptive: bool = False,
 ) -> Searched:
     """A better plan for `block`'s accounts than `start`, searched until the deadline or
     until `stop_when(plan)` (asked before each step) is true. `capped`: the block's
@@ -208,11 +236,14 @@ def improve(
     has now. `moves_only`: minimise moves alone (the fewest-moves pass); groups then always
     start from CSMs holding or missing moved accounts, tied to the CSMs on the other side.
     `on_step(stats, plan)` is called after every step (progress reports); `adopt(plan)`,
-    before every step, may return a better plan to go on from (the companion's)."""
+    before every step, may return a better plan to go on from (the companion's).
+    `adaptive`: the group grows while its steps are proven within their limit and shrinks
+    while they are not (`_Size`), starting from `group_size`."""
     clock = Stopwatch.start()
     plan: Owners = {a: start.get(a) for a in block.accounts}
-    groups = _Groups(facts, block, seed, group_size, moves_only)
+    groups = _Groups(facts, block, seed, moves_only)
     stats = SearchStats()
+    size = _Size(group_size, len(block.csms)) if adaptive else None
     while not deadline.expired():
         if stop_when is not None and stop_when(plan):
             break
@@ -221,7 +252,7 @@ def improve(
             plan.update((a, better[a]) for a in block.accounts if a in better)
             groups.reset()
         books = _books(plan, block)
-        group = groups.choose(plan, books)
+        group = groups.choose(plan, books, group_size if size is None else size.now())
         built = _step_model(facts, plan, books, group, capped, moves_only)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, min(step_seconds, deadline.left()))
@@ -237,6 +268,8 @@ def improve(
             stats.interrupted = True
             break
         stats.steps += 1
+        if size is not None:
+            size.after(proven=status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             changed = False
             for account_id, csm_id in built.form.owners(solver).items():

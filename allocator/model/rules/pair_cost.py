@@ -16,9 +16,11 @@ class PairCost:
         if not costs or not form.objective:
             return
         variables, coefficients = [], []
-        for key, cost in sorted(costs.items()):
-            var = form.x.get(key)
-            if var is not None:
+        # The form's own pairs, not every pair of the instance: a neighbourhood step's
+        # model holds a few hundred of an instance's hundred thousand.
+        for key, var in form.x.items():
+            cost = costs.get(key)
+            if cost is not None:
                 variables.append(var)
                 coefficients.append(cost)
         form.add_term(self.name, variables, coefficients)
