@@ -1,5 +1,6 @@
 """Min / median / max of the objective and the gap to the best known over several runs of
-`benchmarks/run.py` (their CSV files), per instance and method.
+`benchmarks/run.py` (their CSV files), per instance and method. Tight-set instances are
+measured against the best bound proven in any of the runs (`run.with_best_bounds`).
 
     python benchmarks/spread.py RESULTS.csv /tmp/run2.csv /tmp/run3.csv [--method cpsat]
 """
@@ -14,15 +15,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.run import Row, read_rows
+from benchmarks.run import Row, read_rows, with_best_bounds
 
 
 def spread(files: list[Path], method: str, limit: float) -> list[str]:
+    every = with_best_bounds([row for path in files for row in read_rows(path)])
     runs: dict[str, list[Row]] = {}
-    for path in files:
-        for row in read_rows(path):
-            if row.method == method and row.time_limit == limit and row.objective is not None:
-                runs.setdefault(row.instance, []).append(row)
+    for row in every:
+        if row.method == method and row.time_limit == limit and row.objective is not None:
+            runs.setdefault(row.instance, []).append(row)
     lines = [
         "| instance | runs | objective min / median / max | gap to best known min / median / max |",
         "|---|---:|---|---|",

@@ -4,11 +4,13 @@ Each step frees every account held by a small group of CSMs that can take each o
 accounts, and re-solves just that group exactly with CP-SAT (one worker, a short limit),
 starting from the current plan. Every rule but the global move cap lives inside a CSM's
 book or an account, so a group's re-solve is exact for that group and a better group plan
-is a better plan. Groups start from the CSMs furthest from their balance target; half
-the time the rest of the group is the CSMs tied to it by moved accounts (so a move that
-is no longer needed can be undone), otherwise random CSMs that share accounts with it.
-A CSM's rank drops with each step from it that found nothing. (Group sizes, step limits
-and the rankings were measured on bench-M and bench-L: benchmarks/NOTES.md.)
+is a better plan. Groups start from the CSMs furthest from their balance target (in a
+random order where balance is not scored); half the time the rest of the group is the
+CSMs tied to it by moved accounts (so a move that is no longer needed can be undone),
+otherwise random CSMs that share accounts with it. A CSM's rank drops with each step from
+it that found nothing. New books search with an adaptive group size (`_Size`). (Group
+sizes, step limits and the rankings were measured on bench-M, bench-L and the tight GAP
+set: benchmarks/NOTES.md.)
 """
 
 from __future__ import annotations
@@ -67,10 +69,8 @@ def _books(plan: Plan, block: Block) -> dict[str, list[str]]:
 
 
 def _distance(facts: Facts, books: dict[str, list[str]], csm_id: str) -> int:
-    """How far a CSM's book lies from its balance target; 0 for every CSM when balance is
-    not in the objective (then no CSM is a better place to start than another)."""
     target = facts.balance_target.get(csm_id)
-    if target is None or facts.instance.policy.weights.balance == 0:
+    if target is None:
         return 0
     load = sum(facts.effort(a, csm_id) for a in books[csm_id])
     return abs(load - target)
@@ -127,8 +127,8 @@ class _Groups:
         self.neighbours = _neighbours(facts, block)
         self.former = _former(facts, block)
         self.failed = dict.fromkeys(block.csms, 0)
-        # Ties (every CSM of a book with no balance target) go in a random order drawn
-        # apart from the main stream, so they are not always settled by name.
+        self.balance_scored = facts.instance.policy.weights.balance != 0
+        # Drawn apart from the main stream, which then goes as it did before.
         self.ties = random.Random(seed + 1)
 
     def reset(self) -> None:
@@ -142,14 +142,17 @@ class _Groups:
             ranked = sorted(
                 self.block.csms, key=lambda c: (-_moved(facts, former, plan, books, c), c)
             )
-        else:
+        elif self.balance_scored:
             # A CSM whose groups found nothing ranks lower each time, so the search does
             # not keep returning to books no group of neighbours can mend.
-            tie = {c: self.ties.random() for c in self.block.csms}
             ranked = sorted(
-                self.block.csms,
-                key=lambda c: (-_distance(facts, books, c) / (1 + failed[c]), failed[c], tie[c]),
+                self.block.csms, key=lambda c: (-_distance(facts, books, c) / (1 + failed[c]), c)
             )
+        else:
+            # Without balance in the objective no book is a better place to start than
+            # another: a random order, CSMs whose groups found nothing last.
+            tie = {c: self.ties.random() for c in self.block.csms}
+            ranked = sorted(self.block.csms, key=lambda c: (failed[c], tie[c]))
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
         pool = list(self.neighbours[first])

@@ -30,3 +30,20 @@ def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
     assert report.feasible, report.violations[:3]
     lp = solve_block_mip(facts, facts.checker, None, 30, relax=True).bound
     assert lp is not None and lp <= report.objective <= 1.05 * lp
+
+
+def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> None:
+    """Progress shows a first plan while CP-SAT still places the LP's split accounts; no
+    value heard is better than the plan returned."""
+    path = tmp_path / "d20x400"
+    path.write_text(generate("d", 20, 400, seed=4), encoding="utf-8")
+    instance = read_orlib_gap(path)
+    facts = Facts(instance, effective_date_of(instance))
+    (block,) = find_blocks(facts)
+    heard: list[float] = []
+    plan = lp_start(
+        facts, block, starting_plan(facts, [block]), Deadline.after(30), on_plan=heard.append
+    )
+    assert plan is not None and facts.checker.check(plan).feasible
+    assert heard
+    assert min(heard) >= block.objective(facts, plan) - 1e-6
