@@ -306,13 +306,7 @@ def _search_block(
             if job.obeys_rules(hint):
                 on_tick(block.objective(facts, hint), None, 1)
                 searched = _search(
-                    job,
-                    hint,
-                    deadline.share(params.new_book_search_share),
-                    repair=False,
-                    group_size=params.new_book_group_size,
-                    step_seconds=params.new_book_step_seconds,
-                    adaptive=True,
+                    job, hint, deadline.share(params.new_book_search_share), False, new_book=True
                 )
                 if job.obeys_rules(searched.plan):
                     hint = searched.plan
@@ -348,12 +342,11 @@ def _search(
     hint: Plan,
     deadline: Deadline,
     repair: bool,
-    group_size: int | None = None,
-    step_seconds: float | None = None,
-    adaptive: bool = False,
+    new_book: bool = False,
 ) -> Searched:
     """The neighbourhood search from the hint; a `repair` stops once the plan obeys the
-    rules (CP-SAT takes it from there). Groups and steps are the params' unless given."""
+    rules (CP-SAT takes it from there). A `new_book` searches with its own adaptive groups
+    and shorter steps."""
     params = job.settings.params
 
     def enough(plan: Plan) -> bool:
@@ -365,13 +358,13 @@ def _search(
         hint,
         deadline,
         job.settings.seed,
-        group_size=group_size or params.group_size,
-        step_seconds=step_seconds or params.step_seconds,
+        group_size=params.new_book_group_size if new_book else params.group_size,
+        step_seconds=params.new_book_step_seconds if new_book else params.step_seconds,
         stop_when=enough,
         capped=job.move_cap is not None,
         on_step=_search_progress(job.facts, job.block, job.on_tick, params.progress_seconds),
         adopt=job.adopt,
-        adaptive=adaptive,
+        adaptive=new_book,
     )
 
 

@@ -129,7 +129,7 @@ class _Groups:
         self.failed = dict.fromkeys(block.csms, 0)
         self.balance_scored = facts.instance.policy.weights.balance != 0
         # Drawn apart from the main stream, which then goes as it did before.
-        self.ties = random.Random(seed + 1)
+        self.order_rng = random.Random(seed + 1)
 
     def reset(self) -> None:
         """A new plan to go on from: every CSM is worth trying again."""
@@ -151,8 +151,8 @@ class _Groups:
         else:
             # Without balance in the objective no book is a better place to start than
             # another: a random order, CSMs whose groups found nothing last.
-            tie = {c: self.ties.random() for c in self.block.csms}
-            ranked = sorted(self.block.csms, key=lambda c: (failed[c], tie[c]))
+            order = {c: self.order_rng.random() for c in self.block.csms}
+            ranked = sorted(self.block.csms, key=lambda c: (failed[c], order[c]))
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
         pool = list(self.neighbours[first])
