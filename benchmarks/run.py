@@ -144,7 +144,9 @@ def ensure_tier(tier: str) -> Path:
 
 
 def load_case(spec: str) -> Instance:
-    kind, _, name = spec.partition(":")
+    kind, colon, name = spec.partition(":")
+    if not colon:  # a tier's name alone
+        return load_instance(ensure_tier(spec))
     if kind == "gap":
         return read_orlib_gap(GAP_DIR / name)
     if kind == "tight":

@@ -202,11 +202,20 @@ def solve_highs(
 ) -> LpOutcome:
     deadline = Deadline.after(time_limit)
     m = to_mathopt(model, objective, relax=relax)
+    return solve_built(m, deadline.left(), interrupter)
+
+
+def solve_built(
+    m: Any, time_limit: float, interrupter: Any = None, lp_algorithm: Any = None
+) -> LpOutcome:
+    """HiGHS on a model from `to_mathopt`; `lp_algorithm` (a MathOpt `LPAlgorithm`) for
+    an LP, else HiGHS's own choice."""
     variables = list(m.variables())
     params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=max(0.01, deadline.left())),
+        time_limit=timedelta(seconds=max(0.01, time_limit)),
         relative_gap_tolerance=0.0,
         absolute_gap_tolerance=ABSOLUTE_GAP,
+        lp_algorithm=lp_algorithm,
     )
     result: Any = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params, interrupter=interrupter)
     reason = result.termination.reason

@@ -18,6 +18,7 @@ from allocator.checker import Checker
 from allocator.deadline import Stopwatch
 from allocator.facts import UNITS, Block, Facts
 from allocator.model.mathopt import (
+    LpOutcome,
     MathOptForm,
     Status,
     build_mip,
@@ -67,6 +68,22 @@ def solve_mip(
     )
 
 
+def _natural(form: MathOptForm, bound: float) -> float:
+    """A bound in weighted hundredths as one in the objective's natural units."""
+    if form.model.integral(form.weighted_objective()):  # every plan's value is whole
+        bound = math.ceil(bound - 1e-6)
+    return bound / UNITS
+
+
+def relaxation_bound(form: MathOptForm, outcome: LpOutcome) -> float | None:
+    """The proven bound an LP relaxation's outcome gives, in natural units: only an
+    optimal LP value is one, stepped back past the LP's tolerances."""
+    if outcome.status != "OPTIMAL" or outcome.objective is None:
+        return None
+    value = outcome.objective
+    return _natural(form, value - LP_SAFETY * max(1.0, abs(value)))
+
+
 def solve_block_mip(
     facts: Facts,
     checker: Checker,
@@ -97,18 +114,12 @@ def solve_block_mip(
         owners={},
         solver=solver,
     )
-    if relax:  # only an optimal LP value is a bound; step back past the LP's tolerances
+    if relax:
         result.status = "UNKNOWN"
-        if outcome.status == "OPTIMAL" and outcome.objective is not None:
-            outcome.bound = outcome.objective - LP_SAFETY * max(1.0, abs(outcome.objective))
-        else:
-            outcome.bound = None
+        result.bound = relaxation_bound(form, outcome)
         outcome.values = None
-    if outcome.bound is not None and outcome.status != "INFEASIBLE":
-        bound = outcome.bound
-        if form.model.integral(objective):  # every plan's value is a whole number
-            bound = math.ceil(bound - 1e-6)
-        result.bound = bound / UNITS
+    elif outcome.bound is not None and outcome.status != "INFEASIBLE":
+        result.bound = _natural(form, outcome.bound)
     if outcome.values is None:
         return result
     accounts = list(checker.reading.accounts) if block is None else list(block.accounts)

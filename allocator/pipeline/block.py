@@ -1,5 +1,6 @@
 """Solving one independent block: the fewest-moves pass when the policy asks for it, the
-neighbourhood search for big blocks, CP-SAT on the whole block, and the HiGHS companion
+neighbourhood search for big blocks (one lane per core the companion leaves free), the
+LP-rounded start for new tight books, CP-SAT on the whole block, and the HiGHS companion
 beside them; the block keeps the better plan and the higher proven bound."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from allocator.bounds import bound_without_search, quick_bound
 from allocator.deadline import Deadline, Stopwatch
 from allocator.facts import Block, Facts
 from allocator.model import Incumbent, MipResult, build_model, run_cpsat
+from allocator.parameters import available_cpus
 from allocator.pipeline import companion
 from allocator.pipeline.companion import Companion
 from allocator.pipeline.fewest_moves import FewestMoves, fewest_moves
@@ -98,15 +100,22 @@ def solve_block(
     )
     counts = hint is not None and companion.uses_counts(facts, block, variables, params)
     helper = None
-    # HiGHS's model has no per-block move cap: it stays out of a capped block.
-    if move_cap is None and companion.wanted(
-        params,
-        variables,
-        settings.workers,
-        settings.deterministic,
-        bool(settings.pins),
-        deadline.left(),
-        counts,
+    # HiGHS's model has no per-block move cap: it stays out of a capped block. Above the
+    # MIP's size a new tight book's companion would only solve the LP the LP-rounded start
+    # solves itself: the search gets that core instead.
+    lp_only = variables > params.mip_limit and _new_tight(facts, block, hint, settings, move_cap)
+    if (
+        move_cap is None
+        and not lp_only
+        and companion.wanted(
+            params,
+            variables,
+            settings.workers,
+            settings.deterministic,
+            bool(settings.pins),
+            deadline.left(),
+            counts,
+        )
     ):
         share = params.counts_share if counts else 1.0
         helper = Companion(
@@ -290,27 +299,8 @@ def _search_block(
     # block cap comes with a hint that obeys it, and search steps never add voluntary moves.
     searchable = not settings.pins and (facts.move_cap is None or move_cap is not None)
     broken = hint is not None and not job.obeys_rules(hint)
-    new_tight = broken and not rebalance and searchable and variables <= params.lp_start_limit
-    if hint is not None and new_tight:
-        # A new, tight book: the greedy start breaks capacity; start from the LP instead.
-        better = lp_start(
-            facts,
-            block,
-            hint,
-            deadline.share(params.lp_start_share),
-            settings.seed,
-            on_plan=lambda value: on_tick(value, None, 1),
-        )
-        if better is not None:
-            hint = better
-            if job.obeys_rules(hint):
-                on_tick(block.objective(facts, hint), None, 1)
-                searched = _search(
-                    job, hint, deadline.share(params.new_book_search_share), False, new_book=True
-                )
-                if job.obeys_rules(searched.plan):
-                    hint = searched.plan
-        return _cpsat(job, hint, hint if job.obeys_rules(hint) else None, deadline)
+    if hint is not None and _new_tight(facts, block, hint, settings, move_cap):
+        return _new_tight_book(job, hint, deadline)
     if hint is None or not searchable or not (big or (rebalance and broken)):
         return _cpsat(job, hint, None, deadline)
     # Big blocks, and blocks whose constructed plan breaks a per-CSM rule (a repair CP-SAT
@@ -335,6 +325,59 @@ def _search_block(
     # CP-SAT on the whole block from the searched plan; also when the search ended without
     # a plan that obeys every rule, however big the block: it is then the only way to one.
     return _cpsat(job, result.plan, result.plan, deadline)
+
+
+def _new_tight(
+    facts: Facts, block: Block, hint: Plan | None, settings: Settings, move_cap: int | None
+) -> bool:
+    """A new book (no current owners) whose constructed start breaks a per-CSM rule: the
+    greedy start cannot place it, so it starts from the LP (`lp_start`). Not for pinned
+    solves, nor under a plan-wide move cap without a block cap (as for the search)."""
+    return (
+        hint is not None
+        and not settings.pins
+        and (facts.move_cap is None or move_cap is not None)
+        and _variables(facts, block) <= settings.params.lp_start_limit
+        and all(facts.accounts[a].current_csm is None for a in block.accounts)
+        and not obeys_rules(facts, block, hint)
+    )
+
+
+def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
+    """The LP-rounded start, the new-book search from it, then CP-SAT on the whole block;
+    the LP's bound stands where CP-SAT proves less."""
+    facts, block, params = job.facts, job.block, job.settings.params
+    started = lp_start(
+        facts,
+        block,
+        hint,
+        deadline.share(params.lp_start_share),
+        job.settings.seed,
+        on_plan=lambda value: job.on_tick(value, None, 1),
+    )
+    lp_bound = None
+    if started is not None:
+        hint, lp_bound = started.plan, started.bound
+        if job.obeys_rules(hint):
+            job.on_tick(block.objective(facts, hint), lp_bound, 1)
+            searched = _search(
+                job, hint, deadline.share(params.new_book_search_share), False, new_book=True
+            )
+            if job.obeys_rules(searched.plan):
+                hint = searched.plan
+    outcome = _cpsat(job, hint, hint if job.obeys_rules(hint) else None, deadline)
+    if lp_bound is None or outcome.status in ("OPTIMAL", "INFEASIBLE"):
+        return outcome
+    bound = lp_bound if outcome.bound is None else max(outcome.bound, lp_bound)
+    if outcome.objective is not None:
+        bound = min(bound, outcome.objective)
+    return replace(outcome, bound=bound)
+
+
+def _lanes(settings: Settings) -> int:
+    """Search steps at once: the cores CP-SAT would get (one when the companion has the
+    other); the reproducible mode keeps one."""
+    return 1 if settings.deterministic else min(settings.workers, available_cpus())
 
 
 def _search(
@@ -365,6 +408,7 @@ def _search(
         on_step=_search_progress(job.facts, job.block, job.on_tick, params.progress_seconds),
         adopt=job.adopt,
         adaptive=new_book,
+        lanes=_lanes(job.settings),
     )
 
 

@@ -6,9 +6,10 @@ more. The companion runs beside CP-SAT (or the neighbourhood search) for the blo
 time; the block keeps the better plan and the higher of the two proven bounds, and
 whichever solver proves optimality first stops the other. HiGHS's MIP search is one
 thread, so on 2 cores the pair uses both. Blocks above `mip_limit` pairs get HiGHS's LP
-relaxation only: a bound, and no plan; where the books hold a few large accounts and the
-block is small enough, the Lagrangian bound (`allocator.bounds.lagrangian`) replaces that
-LP, as it is stronger there. Blocks too big even for the LP get the counts model
+relaxation only: a bound, and no plan (a new tight book above it gets no companion: its
+LP-rounded start solves that LP itself, and the search's second lane takes the core);
+where the books hold a few large accounts and the block is small enough, the Lagrangian
+bound (`allocator.bounds.lagrangian`) replaces that LP, as it is stronger there. Blocks too big even for the LP get the counts model
 (`allocator.bounds.counts`): a bound, and a plan that the block takes if it beats the
 neighbourhood search's.
 

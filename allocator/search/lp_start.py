@@ -1,8 +1,9 @@
 """A start for a new, tight book from its LP relaxation: what the greedy start cannot give
 when capacity is scarce.
 
-HiGHS solves the block's LP relaxation; accounts the LP gives wholly to one CSM keep it,
-and CP-SAT places the rest (in a basic LP solution, at most about one per CSM) on a model
+HiGHS solves the block's LP relaxation (dual simplex and the barrier race: `lp_race`);
+accounts the LP gives wholly to one CSM keep it, and CP-SAT places the rest (in a basic
+LP solution, at most about one per CSM) on a model
 where the kept accounts have only that CSM. If that small model has no plan in its time,
 the rounded plan goes through the single-account repair instead. On the tight GAP sets
 this start is within a few percent of the LP bound in seconds, where the greedy start
@@ -12,19 +13,31 @@ breaks capacity (`benchmarks/NOTES.md`, issue 16).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from allocator.deadline import Deadline
 from allocator.facts import Block, Facts
 from allocator.model.cpsat import build_model
-from allocator.model.mathopt import build_mip, solve_highs
+from allocator.model.lp_race import solve_lp
+from allocator.model.mathopt import MathOptForm, build_mip
+from allocator.model.mip import relaxation_bound
 from allocator.model.run import Incumbent, run_cpsat
 from allocator.schema.plan import Owners, Plan
 from allocator.search.repair import repair_books
 
 WHOLE = 1 - 1e-6
 """An LP value this close to 1 gives the account to that CSM."""
+
+
+@dataclass(frozen=True)
+class LpStarted:
+    """The LP-rounded plan and the LP's proven bound on the block (None unless the LP
+    was solved to optimality)."""
+
+    plan: Owners
+    bound: float | None
 
 
 def lp_start(
@@ -34,17 +47,33 @@ def lp_start(
     deadline: Deadline,
     seed: int = 0,
     on_plan: Callable[[float], None] | None = None,
-) -> Owners | None:
+) -> LpStarted | None:
     """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
     the LP has no answer in time. The plan may still break a rule when neither step can
     place every account. `on_plan(objective)` hears of each better placement as CP-SAT
     finds it (the block's objective: every account is in that model), so progress shows
     the first plan before the placement is proven best."""
     form = build_mip(facts, block)
-    outcome = solve_highs(form.model, form.weighted_objective(), deadline.left(), relax=True)
+    outcome = solve_lp(form.model, form.weighted_objective(), deadline.left())
     if outcome.values is None:
         return None
-    values = outcome.values
+    bound = relaxation_bound(form, outcome)
+    return LpStarted(
+        _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan), bound
+    )
+
+
+def _placed(
+    facts: Facts,
+    block: Block,
+    base: Plan,
+    form: MathOptForm,
+    values: list[float],
+    deadline: Deadline,
+    seed: int,
+    on_plan: Callable[[float], None] | None,
+) -> Owners:
+    """The LP's whole assignments kept, the rest placed by CP-SAT (or the repair)."""
     best: dict[str, tuple[str, float]] = {}
     for (account_id, csm_id), var in form.x.items():
         value = values[var]

@@ -16,8 +16,10 @@ set: benchmarks/NOTES.md.)
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -135,9 +137,13 @@ class _Groups:
         """A new plan to go on from: every CSM is worth trying again."""
         self.failed = dict.fromkeys(self.block.csms, 0)
 
-    def choose(self, plan: Plan, books: dict[str, list[str]], size: int) -> list[str]:
-        """The group: its first CSM, then CSMs that can take each other's accounts."""
+    def choose(
+        self, plan: Plan, books: dict[str, list[str]], size: int, busy: set[str] | None = None
+    ) -> list[str]:
+        """The group: its first CSM, then CSMs that can take each other's accounts; none
+        of them `busy` (in another lane's step). Empty when every CSM is busy."""
         facts, former, failed = self.facts, self.former, self.failed
+        busy = busy or set()
         if self.moves_only:
             ranked = sorted(
                 self.block.csms, key=lambda c: (-_moved(facts, former, plan, books, c), c)
@@ -153,9 +159,13 @@ class _Groups:
             # another: a random order, CSMs whose groups found nothing last.
             order = {c: self.order_rng.random() for c in self.block.csms}
             ranked = sorted(self.block.csms, key=lambda c: (failed[c], order[c]))
+        if busy:
+            ranked = [c for c in ranked if c not in busy]
+            if not ranked:
+                return []
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
-        pool = list(self.neighbours[first])
+        pool = [c for c in self.neighbours[first] if c not in busy]
         self.rng.shuffle(pool)
         if self.moves_only or self.rng.random() < 0.5:
             # CSMs that hold this CSM's former accounts or gave it theirs come first: the
@@ -232,6 +242,7 @@ def improve(
     on_step: Callable[[SearchStats, Plan], None] | None = None,
     adopt: Callable[[Plan], Plan | None] | None = None,
     adaptive: bool = False,
+    lanes: int = 1,
 ) -> Searched:
     """A better plan for `block`'s accounts than `start`, searched until the deadline or
     until `stop_when(plan)` (asked before each step) is true. `capped`: the block's
@@ -241,47 +252,141 @@ def improve(
     `on_step(stats, plan)` is called after every step (progress reports); `adopt(plan)`,
     before every step, may return a better plan to go on from (the companion's).
     `adaptive`: the group grows while its steps are proven within their limit and shrinks
-    while they are not (`_Size`), starting from `group_size`."""
+    while they are not (`_Size`), starting from `group_size`. `lanes`: steps solved at
+    once, each in its own thread on a group no other running step touches (so their
+    results add up); one lane, or any `adopt`, searches in a reproducible order."""
     clock = Stopwatch.start()
-    plan: Owners = {a: start.get(a) for a in block.accounts}
-    groups = _Groups(facts, block, seed, moves_only)
-    stats = SearchStats()
-    size = _Size(group_size, len(block.csms)) if adaptive else None
-    while not deadline.expired():
-        if stop_when is not None and stop_when(plan):
-            break
-        better = adopt(plan) if adopt is not None else None
+    search = _Search(
+        facts,
+        block,
+        {a: start.get(a) for a in block.accounts},
+        deadline,
+        seed,
+        _Groups(facts, block, seed, moves_only),
+        _Size(group_size, len(block.csms)) if adaptive else None,
+        group_size,
+        step_seconds,
+        stop_when,
+        capped,
+        moves_only,
+        on_step,
+        adopt,
+    )
+    # A lane needs groups apart from the others'; adopting a whole plan needs no step
+    # under way.
+    most = len(block.csms) // (2 * max(2, group_size))
+    lanes = max(1, min(lanes, most)) if adopt is None else 1
+    helpers = [threading.Thread(target=search.lane, daemon=True) for _ in range(lanes - 1)]
+    for helper in helpers:
+        helper.start()
+    try:
+        search.lane()
+    finally:
+        search.ended.set()
+        for helper in helpers:
+            helper.join()
+    search.stats.seconds = clock.seconds()
+    return Searched(search.plan, search.stats)
+
+
+@dataclass
+class _Search:
+    """The state the search's lanes share; every read and change of it holds `lock`."""
+
+    facts: Facts
+    block: Block
+    plan: Owners
+    deadline: Deadline
+    seed: int
+    groups: _Groups
+    size: _Size | None
+    group_size: int
+    step_seconds: float
+    stop_when: Callable[[Plan], bool] | None
+    capped: bool
+    moves_only: bool
+    on_step: Callable[[SearchStats, Plan], None] | None
+    adopt: Callable[[Plan], Plan | None] | None
+    stats: SearchStats = field(default_factory=SearchStats)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ended: threading.Event = field(default_factory=threading.Event)
+    busy: set[str] = field(default_factory=set)
+    started: int = 0
+
+    def lane(self) -> None:
+        """Steps until the deadline, `stop_when`, a stop signal or another lane's end."""
+        while not self.deadline.expired() and not self.ended.is_set():
+            with self.lock:
+                step = self._next()
+            if step is None:
+                if self.ended.is_set():
+                    break
+                time.sleep(0.01)  # every CSM near the first is in another lane's step
+                continue
+            group, built, seed = step
+            solver = cp_model.CpSolver()
+            solver.parameters.max_time_in_seconds = max(
+                0.05, min(self.step_seconds, self.deadline.left())
+            )
+            solver.parameters.num_workers = 1
+            solver.parameters.catch_sigint_signal = False  # let Ctrl-C reach Python
+            solver.parameters.random_seed = seed
+            try:
+                status = solver.solve(built.model)
+            except KeyboardInterrupt:  # Ctrl-C: keep the plan as it stands
+                self._interrupted()
+                break
+            if stop_requested():  # a stop signal arrived during the step: keep the plan
+                self._interrupted()
+                break
+            with self.lock:
+                self._apply(group, built, solver, status)
+
+    def _next(self) -> tuple[list[str], CpSatModel, int] | None:
+        """The next step's group and model, or None when there is none to take now."""
+        if self.ended.is_set():
+            return None
+        if self.stop_when is not None and self.stop_when(self.plan):
+            self.ended.set()
+            return None
+        better = self.adopt(self.plan) if self.adopt is not None else None
         if better is not None:
-            plan.update((a, better[a]) for a in block.accounts if a in better)
-            groups.reset()
-        books = _books(plan, block)
-        group = groups.choose(plan, books, group_size if size is None else size.now())
-        built = _step_model(facts, plan, books, group, capped, moves_only)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, min(step_seconds, deadline.left()))
-        solver.parameters.num_workers = 1
-        solver.parameters.catch_sigint_signal = False  # let Ctrl-C reach Python (model.run)
-        solver.parameters.random_seed = seed + stats.steps
-        try:
-            status = solver.solve(built.model)
-        except KeyboardInterrupt:  # Ctrl-C: keep the plan as it stands
-            stats.interrupted = True
-            break
-        if stop_requested():  # a stop signal arrived during the step: keep the plan
-            stats.interrupted = True
-            break
+            self.plan.update((a, better[a]) for a in self.block.accounts if a in better)
+            self.groups.reset()
+        books = _books(self.plan, self.block)
+        size = self.group_size if self.size is None else self.size.now()
+        group = self.groups.choose(self.plan, books, size, self.busy)
+        if not group:
+            return None
+        self.busy.update(group)
+        built = _step_model(self.facts, self.plan, books, group, self.capped, self.moves_only)
+        self.started += 1
+        return group, built, self.seed + self.started - 1
+
+    def _apply(
+        self,
+        group: list[str],
+        built: CpSatModel,
+        solver: cp_model.CpSolver,
+        status: cp_model.CpSolverStatus,
+    ) -> None:
+        self.busy.difference_update(group)
+        stats = self.stats
         stats.steps += 1
-        if size is not None:
-            size.after(proven=status == cp_model.OPTIMAL)
+        if self.size is not None:
+            self.size.after(proven=status == cp_model.OPTIMAL)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             changed = False
             for account_id, csm_id in built.form.owners(solver).items():
-                if plan.get(account_id) != csm_id:
-                    plan[account_id] = csm_id
+                if self.plan.get(account_id) != csm_id:
+                    self.plan[account_id] = csm_id
                     changed = True
             stats.improved += int(changed)
-            groups.found(group[0], changed)
-        if on_step is not None:
-            on_step(stats, plan)
-    stats.seconds = clock.seconds()
-    return Searched(plan, stats)
+            self.groups.found(group[0], changed)
+        if self.on_step is not None:
+            self.on_step(stats, self.plan)
+
+    def _interrupted(self) -> None:
+        with self.lock:
+            self.stats.interrupted = True
+        self.ended.set()

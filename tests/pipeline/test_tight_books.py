@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from allocator.facts import Facts
 from allocator.io import read_orlib_gap
+from allocator.model.mip import solve_block_mip
 from allocator.parameters import DEFAULT_WORKERS, SolveParams, available_cpus
 from allocator.pipeline import block as block_module
 from allocator.pipeline import solve
 from allocator.pipeline.settings import Settings
+from allocator.schema import effective_date_of
 from allocator.search import Searched, SearchStats
 from benchmarks.gap_tight import generate
 from tests.builders import account, csm, make_instance
@@ -62,3 +65,26 @@ def test_a_book_with_every_account_pooled_solves() -> None:
     assert result.status == "OPTIMAL" and result.feasible
     assert result.solution.parameters["first_plan_seconds"] == 0.0
     assert result.solution.parameters["blocks"] == 0
+
+
+def test_a_big_tight_new_book_has_the_lp_bound_and_no_companion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the MIP's size the companion would only solve the LP the rounded start
+    solves: the block goes without it, and the start's LP bound stands."""
+    path = tmp_path / "d10x200"
+    path.write_text(generate("d", 10, 200, seed=6), encoding="utf-8")
+    instance = read_orlib_gap(path)
+
+    def no_companion(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a companion started")
+
+    monkeypatch.setattr(block_module, "Companion", no_companion)
+    params = SolveParams(mip_limit=500)  # the 2,000 pairs count as above the MIP's size
+    result = solve(instance, time_limit=6, workers=2, params=params)
+    assert result.status in ("OPTIMAL", "FEASIBLE") and result.feasible
+    facts = Facts(instance, effective_date_of(instance))
+    lp = solve_block_mip(facts, facts.checker, None, 30, relax=True).bound
+    assert lp is not None
+    bound = result.solution.bound
+    assert bound is not None and bound >= lp - 1e-6 * lp

@@ -24,12 +24,14 @@ def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
     (block,) = find_blocks(facts)
     greedy = starting_plan(facts, [block])
     assert not facts.checker.check(greedy).feasible  # capacity at 80%: greedy fails
-    plan = lp_start(facts, block, greedy, Deadline.after(30))
-    assert plan is not None
-    report = facts.checker.check(plan)
+    started = lp_start(facts, block, greedy, Deadline.after(30))
+    assert started is not None
+    report = facts.checker.check(started.plan)
     assert report.feasible, report.violations[:3]
     lp = solve_block_mip(facts, facts.checker, None, 30, relax=True).bound
     assert lp is not None and lp <= report.objective <= 1.05 * lp
+    # The start's own bound is the same LP's, whichever algorithm answered first.
+    assert started.bound is not None and abs(started.bound - lp) <= 1e-6 * lp
 
 
 def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> None:
@@ -41,9 +43,9 @@ def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> Non
     facts = Facts(instance, effective_date_of(instance))
     (block,) = find_blocks(facts)
     heard: list[float] = []
-    plan = lp_start(
+    started = lp_start(
         facts, block, starting_plan(facts, [block]), Deadline.after(30), on_plan=heard.append
     )
-    assert plan is not None and facts.checker.check(plan).feasible
+    assert started is not None and facts.checker.check(started.plan).feasible
     assert heard
-    assert min(heard) >= block.objective(facts, plan) - 1e-6
+    assert min(heard) >= block.objective(facts, started.plan) - 1e-6

@@ -13,6 +13,7 @@ from allocator.facts import Block, Facts
 from allocator.facts.blocks import find_blocks
 from allocator.io import read_orlib_gap
 from allocator.schema import effective_date_of
+from allocator.schema.plan import Plan
 from allocator.search import improve, starting_plan
 from allocator.search.lp_start import lp_start
 from allocator.search.neighbourhood import _books, _Groups, _Size, _step_model
@@ -71,13 +72,13 @@ def test_the_adaptive_group_follows_proven_steps(steps: list[bool], expected: in
 
 def test_the_adaptive_search_improves_an_lp_rounded_start(tmp_path: Path) -> None:
     facts, block = _tight_book(tmp_path, "d", 10, 200)
-    start = lp_start(facts, block, starting_plan(facts, [block]), Deadline.after(20))
-    assert start is not None and facts.checker.check(start).feasible
-    before = block.objective(facts, start)
+    started = lp_start(facts, block, starting_plan(facts, [block]), Deadline.after(20))
+    assert started is not None and facts.checker.check(started.plan).feasible
+    before = block.objective(facts, started.plan)
     searched = improve(
         facts,
         block,
-        start,
+        started.plan,
         Deadline.after(3),
         seed=0,
         group_size=3,
@@ -88,3 +89,63 @@ def test_the_adaptive_search_improves_an_lp_rounded_start(tmp_path: Path) -> Non
     assert report.feasible, report.violations[:3]
     assert searched.stats.steps > 0
     assert block.objective(facts, searched.plan) <= before
+
+
+def test_a_busy_csm_is_in_no_other_group(tmp_path: Path) -> None:
+    facts, block = _tight_book(tmp_path, "c", 20, 200)
+    plan = starting_plan(facts, [block])
+    books = _books(plan, block)
+    groups = _Groups(facts, block, seed=0, moves_only=False)
+    busy = set(sorted(block.csms)[:10])
+    for _ in range(100):
+        group = groups.choose(plan, books, 4, busy)
+        assert group and not set(group) & busy
+    assert groups.choose(plan, books, 4, set(block.csms)) == []
+
+
+def test_two_lanes_search_apart_and_their_steps_add_up(tmp_path: Path) -> None:
+    """Two lanes take steps at once on groups apart; every step's result is kept, so the
+    plan obeys every rule and is no worse than the start. The groups under way never
+    share a CSM (checked as each step's model is built)."""
+    facts, block = _tight_book(tmp_path, "d", 20, 400)
+    started = lp_start(facts, block, starting_plan(facts, [block]), Deadline.after(20))
+    assert started is not None and facts.checker.check(started.plan).feasible
+    before = block.objective(facts, started.plan)
+    under_way: list[set[str]] = []
+    overlaps: list[set[str]] = []
+    concurrent = [0]
+    real_choose = _Groups.choose
+
+    def watched(
+        self: _Groups,
+        plan: Plan,
+        books: dict[str, list[str]],
+        size: int,
+        busy: set[str] | None = None,
+    ) -> list[str]:
+        group = real_choose(self, plan, books, size, busy)
+        if busy:
+            concurrent[0] += 1
+            overlaps.append(set(group) & busy)
+        under_way.append(set(group))
+        return group
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_Groups, "choose", watched)
+        searched = improve(
+            facts,
+            block,
+            started.plan,
+            Deadline.after(4),
+            seed=0,
+            group_size=3,
+            step_seconds=0.3,
+            adaptive=True,
+            lanes=2,
+        )
+    report = facts.checker.check(searched.plan)
+    assert report.feasible, report.violations[:3]
+    assert block.objective(facts, searched.plan) <= before
+    assert concurrent[0] > 0  # steps did run side by side
+    assert not any(overlaps)
+    assert searched.stats.steps == len(under_way)
