@@ -9,9 +9,9 @@ thread, so on 2 cores the pair uses both. Blocks above `mip_limit` pairs get HiG
 relaxation only: a bound, and no plan (a new tight book above it gets no companion: its
 LP-rounded start solves that LP itself, and the search's second lane takes the core);
 where the books hold a few large accounts and the block is small enough, the Lagrangian
-bound (`allocator.bounds.lagrangian`) replaces that LP, as it is stronger there. Blocks too big even for the LP get the counts model
-(`allocator.bounds.counts`): a bound, and a plan that the block takes if it beats the
-neighbourhood search's.
+bound (`allocator.bounds.lagrangian`) replaces that LP, as it is stronger there. Blocks
+too big even for the LP get the counts model (`allocator.bounds.counts`): a bound, and a
+plan that the block takes if it beats the neighbourhood search's.
 
 A process, not a thread: HiGHS through MathOpt ignores the solve interrupter, so the only
 prompt stop, for Ctrl-C or once CP-SAT has proven the block, is to end the process. It is
