@@ -77,6 +77,9 @@ class SolveParams:
     new_book_search_share: float = 0.9
     """Of a new book's time after its LP-rounded start, the neighbourhood search's part
     (CP-SAT on the whole block gets the rest, for its bound and the last steps)."""
+    new_book_partner_share: float = 1.0
+    """Of a new book's search steps, the share whose group is its first CSM's partners in
+    the LP (`search/lp_start.py`, `lp_partners`) rather than random CSMs."""
     progress_seconds: float = 5.0
     """Seconds between progress reports from the neighbourhood search."""
 

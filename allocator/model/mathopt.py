@@ -160,6 +160,8 @@ class LpOutcome:
     values: list[float] | None
     objective: float | None
     bound: float | None
+    reduced_costs: list[float] | None = None
+    """Per column, for an LP with a dual solution: how much a unit of it would add."""
 
 
 def to_mathopt(model: LinearModel, objective: Affine, relax: bool = False) -> Any:
@@ -237,7 +239,10 @@ def solve_built(
         objective_value = float(result.objective_value())
     dual = float(result.termination.objective_bounds.dual_bound)
     bound = dual if math.isfinite(dual) else None
-    return LpOutcome(status, values, objective_value, bound)
+    reduced = None
+    if values is not None and result.has_dual_feasible_solution():
+        reduced = [float(v) for v in result.reduced_costs(variables)]
+    return LpOutcome(status, values, objective_value, bound, reduced)
 
 
 def solve_scip(model: LinearModel, objective: Affine, time_limit: float) -> LpOutcome:

@@ -361,7 +361,12 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
         if job.obeys_rules(hint):
             job.on_tick(block.objective(facts, hint), lp_bound, 1)
             searched = _search(
-                job, hint, deadline.share(params.new_book_search_share), False, new_book=True
+                job,
+                hint,
+                deadline.share(params.new_book_search_share),
+                False,
+                new_book=True,
+                partners=started.partners,
             )
             if job.obeys_rules(searched.plan):
                 hint = searched.plan
@@ -386,6 +391,7 @@ def _search(
     deadline: Deadline,
     repair: bool,
     new_book: bool = False,
+    partners: dict[str, list[str]] | None = None,
 ) -> Searched:
     """The neighbourhood search from the hint; a `repair` stops once the plan obeys the
     rules (CP-SAT takes it from there). A `new_book` searches with its own adaptive groups
@@ -409,6 +415,8 @@ def _search(
         adopt=job.adopt,
         adaptive=new_book,
         lanes=_lanes(job.settings),
+        partners=partners,
+        partner_share=params.new_book_partner_share if new_book else 0.0,
     )
 
 

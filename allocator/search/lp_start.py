@@ -13,7 +13,7 @@ breaks capacity (`benchmarks/NOTES.md`, issue 16).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -38,6 +38,28 @@ class LpStarted:
 
     plan: Owners
     bound: float | None
+    partners: dict[str, list[str]] = field(default_factory=dict)
+    """CSM -> the CSMs the LP finds good for the same accounts, most shared first."""
+
+
+NEAR_PER_ACCOUNT = 4
+"""CSMs per account counted as near-optimal for it: those of least LP reduced cost."""
+
+
+def lp_partners(form: MathOptForm, reduced: list[float]) -> dict[str, list[str]]:
+    """For each CSM, the CSMs that share its accounts' cheapest alternatives in the LP
+    (least reduced cost, `NEAR_PER_ACCOUNT` per account), most shared first: a group of
+    them can trade accounts the LP values nearly alike, where a random group mostly
+    cannot (tight GAP books: `benchmarks/NOTES.md`, issue 16)."""
+    shared: dict[str, dict[str, int]] = {}
+    for pairs in form.by_account.values():
+        near = sorted(pairs, key=lambda pair: (reduced[pair[1]], pair[0]))[:NEAR_PER_ACCOUNT]
+        for csm_id, _ in near:
+            counts = shared.setdefault(csm_id, {})
+            for other, _ in near:
+                if other != csm_id:
+                    counts[other] = counts.get(other, 0) + 1
+    return {c: sorted(counts, key=lambda o: (-counts[o], o)) for c, counts in shared.items()}
 
 
 def lp_start(
@@ -58,9 +80,9 @@ def lp_start(
     if outcome.values is None:
         return None
     bound = relaxation_bound(form, outcome)
-    return LpStarted(
-        _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan), bound
-    )
+    partners = {} if outcome.reduced_costs is None else lp_partners(form, outcome.reduced_costs)
+    plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
+    return LpStarted(plan, bound, partners)
 
 
 def _placed(

@@ -121,8 +121,18 @@ def _move_ties(
 class _Groups:
     """Chooses each step's group of CSMs (see the module docstring)."""
 
-    def __init__(self, facts: Facts, block: Block, seed: int, moves_only: bool):
+    def __init__(
+        self,
+        facts: Facts,
+        block: Block,
+        seed: int,
+        moves_only: bool,
+        partners: dict[str, list[str]] | None = None,
+        partner_share: float = 0.0,
+    ):
         self.facts = facts
+        self.partners = partners or {}
+        self.partner_share = partner_share
         self.block = block
         self.rng = random.Random(seed)
         self.moves_only = moves_only
@@ -166,6 +176,15 @@ class _Groups:
         # Mostly the worst CSMs, sometimes any: keeps the search from circling one spot.
         first = ranked[min(int(self.rng.expovariate(0.3)), len(ranked) - 1)]
         pool = [c for c in self.neighbours[first] if c not in busy]
+        if self.partners.get(first) and self.rng.random() < self.partner_share:
+            # CSMs the LP finds good for the same accounts, among the closest few at random;
+            # other neighbours only when it names too few.
+            near = [c for c in self.partners[first] if c not in busy][: 2 * size]
+            self.rng.shuffle(near)
+            chosen = set(near)
+            self.rng.shuffle(pool)
+            rest = [c for c in pool if c not in chosen]
+            return [first, *(near + rest)[: size - 1]]
         self.rng.shuffle(pool)
         if self.moves_only or self.rng.random() < 0.5:
             # CSMs that hold this CSM's former accounts or gave it theirs come first: the
@@ -243,6 +262,8 @@ def improve(
     adopt: Callable[[Plan], Plan | None] | None = None,
     adaptive: bool = False,
     lanes: int = 1,
+    partners: dict[str, list[str]] | None = None,
+    partner_share: float = 0.0,
 ) -> Searched:
     """A better plan for `block`'s accounts than `start`, searched until the deadline or
     until `stop_when(plan)` (asked before each step) is true. `capped`: the block's
@@ -254,7 +275,9 @@ def improve(
     `adaptive`: the group grows while its steps are proven within their limit and shrinks
     while they are not (`_Size`), starting from `group_size`. `lanes`: steps solved at
     once, each in its own thread on a group no other running step touches (so their
-    results add up); one lane, or any `adopt`, searches in a reproducible order."""
+    results add up); one lane, or any `adopt`, searches in a reproducible order.
+    `partners` (CSM -> CSMs, closest first: `lp_partners`) make `partner_share` of the
+    groups from their first CSM's partners."""
     clock = Stopwatch.start()
     search = _Search(
         facts,
@@ -262,7 +285,7 @@ def improve(
         {a: start.get(a) for a in block.accounts},
         deadline,
         seed,
-        _Groups(facts, block, seed, moves_only),
+        _Groups(facts, block, seed, moves_only, partners, partner_share),
         _Size(group_size, len(block.csms)) if adaptive else None,
         group_size,
         step_seconds,

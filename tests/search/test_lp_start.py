@@ -9,11 +9,13 @@ from allocator.deadline import Deadline
 from allocator.facts import Facts
 from allocator.facts.blocks import find_blocks
 from allocator.io import read_orlib_gap
+from allocator.model.mathopt import build_mip
 from allocator.model.mip import solve_block_mip
 from allocator.schema import effective_date_of
 from allocator.search import starting_plan
-from allocator.search.lp_start import lp_start
+from allocator.search.lp_start import NEAR_PER_ACCOUNT, lp_partners, lp_start
 from benchmarks.gap_tight import generate
+from tests.builders import account, csm, make_instance
 
 
 def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
@@ -49,3 +51,27 @@ def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> Non
     assert started is not None and facts.checker.check(started.plan).feasible
     assert heard
     assert min(heard) >= block.objective(facts, started.plan) - 1e-6
+
+
+def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
+    """Each account counts its `NEAR_PER_ACCOUNT` CSMs of least reduced cost as near; a
+    CSM's partners are the CSMs near for its near accounts, most shared first."""
+    csms = [csm(f"C{k}") for k in range(1, 7)]
+    instance = make_instance([account(f"A{i}") for i in range(1, 4)], csms)
+    facts = Facts(instance, effective_date_of(instance))
+    (block,) = find_blocks(facts)
+    form = build_mip(facts, block)
+    near = {"A1": ["C1", "C2", "C3", "C4"], "A2": ["C1", "C2", "C5", "C6"], "A3": ["C1", "C3"]}
+    reduced = [0.0] * len(form.model.names)
+    for (account_id, csm_id), var in form.x.items():
+        wanted = near[account_id]
+        if account_id == "A3" and csm_id not in wanted:
+            reduced[var] = 50.0 if csm_id in ("C5", "C6") else 10.0  # near: C1, C3, C2, C4
+        else:
+            reduced[var] = float(wanted.index(csm_id)) if csm_id in wanted else 100.0
+    partners = lp_partners(form, reduced)
+    assert NEAR_PER_ACCOUNT == 4
+    # C1 and C2 share all three accounts, C1 and C3 two, C1 and C4 two, C5 and C6 one.
+    assert partners["C1"] == ["C2", "C3", "C4", "C5", "C6"]
+    assert partners["C5"] == ["C1", "C2", "C6"]
+    assert all(c not in others for c, others in partners.items())

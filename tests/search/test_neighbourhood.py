@@ -149,3 +149,20 @@ def test_two_lanes_search_apart_and_their_steps_add_up(tmp_path: Path) -> None:
     assert concurrent[0] > 0  # steps did run side by side
     assert not any(overlaps)
     assert searched.stats.steps == len(under_way)
+
+
+def test_groups_from_lp_partners_stay_among_the_closest(tmp_path: Path) -> None:
+    facts, block = _tight_book(tmp_path, "d", 20, 200)
+    plan = starting_plan(facts, [block])
+    books = _books(plan, block)
+    names = sorted(block.csms)
+    partners = {c: [o for o in names if o != c] for c in names}  # closest: by name
+    groups = _Groups(facts, block, seed=0, moves_only=False, partners=partners, partner_share=1)
+    for _ in range(100):
+        first, *rest = groups.choose(plan, books, 3)
+        assert len(rest) == 2 and set(rest) <= set(partners[first][:6])
+    # A partner list too short for the group is filled from the other neighbours.
+    short = {c: [o for o in names if o != c][:1] for c in names}
+    groups = _Groups(facts, block, seed=0, moves_only=False, partners=short, partner_share=1)
+    first, *rest = groups.choose(plan, books, 4)
+    assert len(rest) == 3 and short[first][0] in rest
