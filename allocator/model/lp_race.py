@@ -36,12 +36,16 @@ def _racer(m: Any, algorithm: Any, time_limit: float, conn: Connection) -> None:
     conn.close()
 
 
-def solve_lp(model: LinearModel, objective: Affine, time_limit: float) -> LpOutcome:
+def solve_lp(
+    model: LinearModel, objective: Affine, time_limit: float, race: bool = True
+) -> LpOutcome:
     """The LP relaxation of `model`: values of an optimal basic solution (both algorithms
-    end with one: the barrier crosses over), its objective and the dual bound."""
+    end with one: the barrier crosses over), its objective and the dual bound. Without
+    `race`, dual simplex alone: the same basis every time, where a race returns the
+    winner's (the LP may have several optimal bases)."""
     deadline = Deadline.after(time_limit)
     m = to_mathopt(model, objective, relax=True)
-    if available_cpus() < 2 or "fork" not in mp.get_all_start_methods():
+    if not race or available_cpus() < 2 or "fork" not in mp.get_all_start_methods():
         return solve_built(m, deadline.left(), lp_algorithm=ALGORITHMS[0])
     context = mp.get_context("fork")
     racers: dict[Connection, Any] = {}

@@ -354,6 +354,7 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
         deadline.share(params.lp_start_share),
         job.settings.seed,
         on_plan=lambda value: job.on_tick(value, None, 1),
+        race=_lanes(job.settings) > 1,
     )
     lp_bound = None
     if started is not None:

@@ -69,14 +69,16 @@ def lp_start(
     deadline: Deadline,
     seed: int = 0,
     on_plan: Callable[[float], None] | None = None,
+    race: bool = True,
 ) -> LpStarted | None:
     """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
     the LP has no answer in time. The plan may still break a rule when neither step can
     place every account. `on_plan(objective)` hears of each better placement as CP-SAT
     finds it (the block's objective: every account is in that model), so progress shows
-    the first plan before the placement is proven best."""
+    the first plan before the placement is proven best. `race`: dual simplex and the
+    barrier race for the LP (`lp_race`); off, the same start every time."""
     form = build_mip(facts, block)
-    outcome = solve_lp(form.model, form.weighted_objective(), deadline.left())
+    outcome = solve_lp(form.model, form.weighted_objective(), deadline.left(), race)
     if outcome.values is None:
         return None
     bound = relaxation_bound(form, outcome)

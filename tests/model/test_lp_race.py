@@ -17,9 +17,9 @@ from allocator.schema import effective_date_of
 from benchmarks.gap_tight import generate
 
 
-@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.parametrize(("cores", "race"), [(1, True), (2, True), (2, False)])
 def test_the_raced_lp_is_the_lp(
-    tmp_path: Path, cores: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, cores: int, race: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "e10x200"
     path.write_text(generate("e", 10, 200, seed=7), encoding="utf-8")
@@ -30,7 +30,7 @@ def test_the_raced_lp_is_the_lp(
     objective = form.weighted_objective()
     alone = solve_highs(form.model, objective, 30, relax=True)
     monkeypatch.setattr(lp_race, "available_cpus", lambda: cores)
-    raced = solve_lp(form.model, objective, 30)
+    raced = solve_lp(form.model, objective, 30, race)
     assert raced.status == alone.status == "OPTIMAL"
     assert raced.objective is not None and alone.objective is not None
     assert abs(raced.objective - alone.objective) <= 1e-6 * abs(alone.objective)

@@ -75,3 +75,18 @@ def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
     assert partners["C1"] == ["C2", "C3", "C4", "C5", "C6"]
     assert partners["C5"] == ["C1", "C2", "C6"]
     assert all(c not in others for c, others in partners.items())
+
+
+def test_without_the_race_the_start_is_the_same_every_time(tmp_path: Path) -> None:
+    """One worker or the reproducible mode: dual simplex alone, so the same basis, the
+    same rounded start."""
+    path = tmp_path / "e10x200"
+    path.write_text(generate("e", 10, 200, seed=8), encoding="utf-8")
+    instance = read_orlib_gap(path)
+    facts = Facts(instance, effective_date_of(instance))
+    (block,) = find_blocks(facts)
+    greedy = starting_plan(facts, [block])
+    first = lp_start(facts, block, greedy, Deadline.after(30), race=False)
+    second = lp_start(facts, block, greedy, Deadline.after(30), race=False)
+    assert first is not None and second is not None
+    assert first.plan == second.plan and first.partners == second.partners
