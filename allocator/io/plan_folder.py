@@ -20,12 +20,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 STAGING = ".staging-"
 OLD = ".replaced-"
+PROBE = ".probe-"
 
 
 class OutputError(Exception):
@@ -73,8 +74,9 @@ def probe(out: Path) -> Path:
         raise OutputError(out, os_reason(error)) from None
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.probe-", dir=folder.parent))
-        staging.rmdir()
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{PROBE}", dir=folder.parent))
+        with suppress(FileNotFoundError):  # a writer's recovery took it already
+            staging.rmdir()
         if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
             raise OutputError(folder, "not writable (permission denied)")
     except OSError as error:
@@ -131,9 +133,12 @@ def _fsync_dir(path: Path) -> None:
 def _recover(folder: Path) -> None:
     """Undo what a writer killed mid-swap left: a missing folder whose old copy is still
     beside it comes back, and staging folders are removed (only a writer holding the lock
-    stages, so any found under the lock are stale)."""
+    stages, so any found under the lock are stale). Empty probe folders go too: a writer
+    killed between making and removing its probe leaves one (a live writer's probe may be
+    taken as well; it only checks that a folder can be made)."""
     parent = folder.parent
     prefix_old, prefix_staging = f".{folder.name}{OLD}", f".{folder.name}{STAGING}"
+    prefix_probe = f".{folder.name}{PROBE}"
     for entry in sorted(parent.iterdir()):
         if entry.name.startswith(prefix_old):
             if not folder.exists():
@@ -142,6 +147,9 @@ def _recover(folder: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.startswith(prefix_staging):
             shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(prefix_probe):
+            with suppress(OSError):  # not empty, or gone: not a probe of ours
+                entry.rmdir()
 
 
 def _carry_over(folder: Path, staging: Path, ours: set[str]) -> None:

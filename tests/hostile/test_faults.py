@@ -126,6 +126,20 @@ def _write_result(result: SolveResult, folder: str, rounds: int) -> None:
         result.write(folder)
 
 
+def test_a_probe_left_by_a_killed_writer_is_cleared_by_the_next(tmp_path: Path) -> None:
+    """A writer killed between making and removing its probe folder leaves it beside the
+    plan (seen once in 25 kills by the test above); the next writer removes it, and
+    leaves a folder that is not an empty probe alone."""
+    folder = tmp_path / "plan"
+    _set(folder, 0)
+    (tmp_path / ".plan.probe-stale").mkdir()
+    kept = tmp_path / ".plan.probe-not-empty"
+    kept.mkdir()
+    (kept / "note.txt").write_text("someone's", encoding="utf-8")
+    _set(folder, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".plan.probe-not-empty", "plan"]
+
+
 def test_two_solves_racing_into_one_folder_keep_the_better_plan(
     tmp_path: Path, example_result: SolveResult
 ) -> None:
