@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from allocator.deadline import Deadline
-from allocator.facts import Facts
+from allocator.facts import Block, Facts
 from allocator.facts.blocks import find_blocks
 from allocator.io import read_orlib_gap
 from allocator.model.mathopt import build_mip
@@ -18,12 +18,20 @@ from benchmarks.gap_tight import generate
 from tests.builders import account, csm, make_instance
 
 
-def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
-    path = tmp_path / "d10x200"
-    path.write_text(generate("d", 10, 200, seed=3), encoding="utf-8")
+def _tight_book(
+    tmp_path: Path, kind: str, csms: int, accounts: int, seed: int
+) -> tuple[Facts, Block]:
+    """A generated tight GAP book (Chu & Beasley type `kind`) and its one block."""
+    path = tmp_path / f"{kind}{csms}x{accounts}"
+    path.write_text(generate(kind, csms, accounts, seed=seed), encoding="utf-8")
     instance = read_orlib_gap(path)
     facts = Facts(instance, effective_date_of(instance))
     (block,) = find_blocks(facts)
+    return facts, block
+
+
+def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
+    facts, block = _tight_book(tmp_path, "d", 10, 200, seed=3)
     greedy = starting_plan(facts, [block])
     assert not facts.checker.check(greedy).feasible  # capacity at 80%: greedy fails
     started = lp_start(facts, block, greedy, Deadline.after(30))
@@ -39,11 +47,7 @@ def test_a_tight_type_d_book_starts_near_its_lp_bound(tmp_path: Path) -> None:
 def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> None:
     """Progress shows a first plan while CP-SAT still places the LP's split accounts; no
     value heard is better than the plan returned."""
-    path = tmp_path / "d20x400"
-    path.write_text(generate("d", 20, 400, seed=4), encoding="utf-8")
-    instance = read_orlib_gap(path)
-    facts = Facts(instance, effective_date_of(instance))
-    (block,) = find_blocks(facts)
+    facts, block = _tight_book(tmp_path, "d", 20, 400, seed=4)
     heard: list[float] = []
     started = lp_start(
         facts, block, starting_plan(facts, [block]), Deadline.after(30), on_plan=heard.append
@@ -80,11 +84,7 @@ def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
 def test_without_the_race_the_start_is_the_same_every_time(tmp_path: Path) -> None:
     """One worker or the reproducible mode: dual simplex alone, so the same basis, the
     same rounded start."""
-    path = tmp_path / "e10x200"
-    path.write_text(generate("e", 10, 200, seed=8), encoding="utf-8")
-    instance = read_orlib_gap(path)
-    facts = Facts(instance, effective_date_of(instance))
-    (block,) = find_blocks(facts)
+    facts, block = _tight_book(tmp_path, "e", 10, 200, seed=8)
     greedy = starting_plan(facts, [block])
     first = lp_start(facts, block, greedy, Deadline.after(30), race=False)
     second = lp_start(facts, block, greedy, Deadline.after(30), race=False)
