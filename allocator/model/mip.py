@@ -68,20 +68,22 @@ def solve_mip(
     )
 
 
-def _natural(form: MathOptForm, bound: float) -> float:
-    """A bound in weighted hundredths as one in the objective's natural units."""
-    if form.model.integral(form.weighted_objective()):  # every plan's value is whole
+def _natural(bound: float, integral: bool) -> float:
+    """A bound in weighted hundredths as one in the objective's natural units; rounded up
+    when every plan's value is `integral` (a whole number)."""
+    if integral:
         bound = math.ceil(bound - 1e-6)
     return bound / UNITS
 
 
-def relaxation_bound(form: MathOptForm, outcome: LpOutcome) -> float | None:
+def relaxation_bound(outcome: LpOutcome, integral: bool) -> float | None:
     """The proven bound an LP relaxation's outcome gives, in natural units: only an
-    optimal LP value is one, stepped back past the LP's tolerances."""
+    optimal LP value is one, stepped back past the LP's tolerances. `integral`: every
+    plan's value is a whole number (`LinearModel.integral`)."""
     if outcome.status != "OPTIMAL" or outcome.objective is None:
         return None
     value = outcome.objective
-    return _natural(form, value - LP_SAFETY * max(1.0, abs(value)))
+    return _natural(value - LP_SAFETY * max(1.0, abs(value)), integral)
 
 
 def solve_block_mip(
@@ -114,12 +116,13 @@ def solve_block_mip(
         owners={},
         solver=solver,
     )
+    integral = form.model.integral(objective)
     if relax:
         result.status = "UNKNOWN"
-        result.bound = relaxation_bound(form, outcome)
+        result.bound = relaxation_bound(outcome, integral)
         outcome.values = None
     elif outcome.bound is not None and outcome.status != "INFEASIBLE":
-        result.bound = _natural(form, outcome.bound)
+        result.bound = _natural(outcome.bound, integral)
     if outcome.values is None:
         return result
     accounts = list(checker.reading.accounts) if block is None else list(block.accounts)

@@ -103,7 +103,8 @@ def solve_block(
     # HiGHS's model has no per-block move cap: it stays out of a capped block. Above the
     # MIP's size a new tight book's companion would only solve the LP the LP-rounded start
     # solves itself: the search gets that core instead.
-    lp_only = variables > params.mip_limit and _new_tight(facts, block, hint, settings, move_cap)
+    new_tight = _new_tight(facts, block, hint, settings, move_cap)
+    lp_only = new_tight and variables > params.mip_limit
     if (
         move_cap is None
         and not lp_only
@@ -136,6 +137,7 @@ def solve_block(
                 stop_when=helper.proven if helper is not None else None,
                 move_cap=move_cap,
                 adopt=_adopter(facts, block, helper) if counts else None,
+                new_tight=new_tight,
             )
         except BaseException:
             if helper is not None:
@@ -279,6 +281,7 @@ def _search_block(
     stop_when: Callable[[], bool] | None = None,
     move_cap: int | None = None,
     adopt: Callable[[Plan], Plan | None] | None = None,
+    new_tight: bool = False,
 ) -> BlockOutcome:
     """CP-SAT on one block.
 
@@ -286,6 +289,7 @@ def _search_block(
     search from the hint; CP-SAT then gets the rest of the time on the whole block,
     starting from that plan, for a proven bound and any further improvement. `move_cap`
     caps the block's voluntary moves (the hint obeys it; each search step keeps within it).
+    A `new_tight` block (`_new_tight`) starts from its LP instead.
     """
     job = _Job(facts, block, settings, on_tick, stop_when, move_cap, adopt)
     params = settings.params
@@ -299,7 +303,7 @@ def _search_block(
     # block cap comes with a hint that obeys it, and search steps never add voluntary moves.
     searchable = not settings.pins and (facts.move_cap is None or move_cap is not None)
     broken = hint is not None and not job.obeys_rules(hint)
-    if hint is not None and _new_tight(facts, block, hint, settings, move_cap):
+    if hint is not None and new_tight:
         return _new_tight_book(job, hint, deadline)
     if hint is None or not searchable or not (big or (rebalance and broken)):
         return _cpsat(job, hint, None, deadline)

@@ -3,9 +3,9 @@ when capacity is scarce.
 
 HiGHS solves the block's LP relaxation (dual simplex and the barrier race: `lp_race`);
 accounts the LP gives wholly to one CSM keep it, and CP-SAT places the rest (in a basic
-LP solution, at most about one per CSM) on a model
-where the kept accounts have only that CSM. If that small model has no plan in its time,
-the rounded plan goes through the single-account repair instead. On the tight GAP sets
+LP solution, at most about one per CSM) on a model where the kept accounts have only that
+CSM. If that small model has no plan in its time, the rounded plan goes through the
+single-account repair instead. On the tight GAP sets
 this start is within a few percent of the LP bound in seconds, where the greedy start
 breaks capacity (`benchmarks/NOTES.md`, issue 16).
 """
@@ -78,10 +78,11 @@ def lp_start(
     the first plan before the placement is proven best. `race`: dual simplex and the
     barrier race for the LP (`lp_race`); off, the same start every time."""
     form = build_mip(facts, block)
-    outcome = solve_lp(form.model, form.weighted_objective(), deadline.left(), race)
+    objective = form.weighted_objective()
+    outcome = solve_lp(form.model, objective, deadline.left(), race)
     if outcome.values is None:
         return None
-    bound = relaxation_bound(form, outcome)
+    bound = relaxation_bound(outcome, form.model.integral(objective))
     partners = {} if outcome.reduced_costs is None else lp_partners(form, outcome.reduced_costs)
     plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
     return LpStarted(plan, bound, partners)
