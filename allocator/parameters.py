@@ -104,9 +104,10 @@ class SolveParams:
     """Cell updates per subgradient step above which the Lagrangian bound is not tried."""
     counts_share: float = 0.7
     """Of a block's time, the counts model's part (the search then goes on from its plan)."""
-    counts_bound_share: float = 0.4
+    counts_bound_share: float = 0.25
     """Of the counts model's time, the part for the bound when families need a second
-    model for the plan."""
+    model for the plan. HiGHS can overrun this part by seconds, which the second model
+    then lacks (bench-L: benchmarks/NOTES.md, issue 16)."""
     counts_plan_seconds: float = 2.0
     """Kept back at the end of the counts model's time to turn counts into owners."""
     counts_overrun_share: float = 0.1
