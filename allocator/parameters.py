@@ -75,11 +75,18 @@ class SolveParams:
     new_book_step_seconds: float = 0.3
     """Time limit of one step's re-solve on a new book."""
     new_book_search_share: float = 0.9
-    """Of a new book's time after its LP-rounded start, the neighbourhood search's part
-    (CP-SAT on the whole block gets the rest, for its bound and the last steps)."""
+    """Of a new book's time after its LP-rounded start, the part of CP-SAT on its core
+    and the neighbourhood search together (CP-SAT on the whole block gets the rest, for
+    its bound and the last steps)."""
     new_book_partner_share: float = 1.0
     """Of a new book's search steps, the share whose group is its first CSM's partners in
     the LP (`search/lp_start.py`, `lp_partners`) rather than random CSMs."""
+    new_book_core_csms: int = 3
+    """CSMs of least LP reduced cost per account in a new book's core model
+    (`search/lp_start.py`, `near_csms`)."""
+    new_book_core_share: float = 0.4
+    """Of a new book's time after its LP-rounded start, the part for CP-SAT on its core
+    model, before the neighbourhood search (which gets `new_book_search_share` in all)."""
     progress_seconds: float = 5.0
     """Seconds between progress reports from the neighbourhood search."""
 

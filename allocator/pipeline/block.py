@@ -348,8 +348,8 @@ def _new_tight(
 
 
 def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
-    """The LP-rounded start, the new-book search from it, then CP-SAT on the whole block;
-    the LP's bound stands where CP-SAT proves less."""
+    """The LP-rounded start, CP-SAT on the block's core from it, the new-book search, then
+    CP-SAT on the whole block; the LP's bound stands where CP-SAT proves less."""
     facts, block, params = job.facts, job.block, job.settings.params
     started = lp_start(
         facts,
@@ -359,16 +359,19 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
         job.settings.seed,
         on_plan=lambda value: job.on_tick(value, None, 1),
         race=_lanes(job.settings) > 1,
+        core=params.new_book_core_csms,
     )
     lp_bound = None
     if started is not None:
         hint, lp_bound = started.plan, started.bound
         if job.obeys_rules(hint):
             job.on_tick(block.objective(facts, hint), lp_bound, 1)
+            core, search = params.new_book_core_share, params.new_book_search_share
+            hint = _core(job, hint, started.near, deadline.share(core))
             searched = _search(
                 job,
                 hint,
-                deadline.share(params.new_book_search_share),
+                deadline.share((search - core) / (1 - core)),
                 False,
                 new_book=True,
                 partners=started.partners,
@@ -382,6 +385,43 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
     if outcome.objective is not None:
         bound = min(bound, outcome.objective)
     return replace(outcome, bound=bound)
+
+
+def _core(job: _Job, hint: Plan, near: dict[str, list[str]], deadline: Deadline) -> Plan:
+    """CP-SAT on the block's core from the hint: each account may go only to its CSMs of
+    least LP reduced cost (`lp_start.near_csms`) or to its owner in the hint. Its better
+    plan, else the hint. For plans only: the core's optimum is not the block's, so its
+    status and bound are not kept."""
+    if not near:
+        return hint
+    facts, block, settings = job.facts, job.block, job.settings
+    allowed = {a: list(dict.fromkeys([*near.get(a, []), str(hint[a])])) for a in block.accounts}
+    built = build_model(facts, block, allowed=allowed)
+    built.form.hint(hint)
+    before = block.objective(facts, hint)
+
+    def tick(incumbent: Incumbent) -> None:
+        if incumbent.objective is not None:
+            value = built.objective_value(incumbent.objective)
+            if value < before:
+                job.on_tick(value, None, incumbent.solutions)
+
+    run = run_cpsat(
+        built.model,
+        max(0.1, deadline.left()),
+        settings.workers,
+        settings.seed,
+        log=settings.log,
+        on_tick=tick,
+        deterministic=settings.deterministic,
+        stop_when=job.stop_when,
+    )
+    if run.solver is None or run.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint
+    plan = {**hint, **built.form.owners(run.solver)}
+    if block.objective(facts, plan) < before - 1e-9 and job.obeys_rules(plan):
+        return plan
+    return hint
 
 
 def _lanes(settings: Settings) -> int:

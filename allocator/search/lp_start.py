@@ -40,23 +40,42 @@ class LpStarted:
     bound: float | None
     partners: dict[str, list[str]] = field(default_factory=dict)
     """CSM -> the CSMs the LP finds good for the same accounts, most shared first."""
+    near: dict[str, list[str]] = field(default_factory=dict)
+    """Account -> its CSMs of least LP reduced cost, least first, and any CSM the LP gives
+    part of it (`near_csms`): the block's core."""
 
 
 NEAR_PER_ACCOUNT = 4
 """CSMs per account counted as near-optimal for it: those of least LP reduced cost."""
 
 
-def lp_partners(form: MathOptForm, reduced: list[float]) -> dict[str, list[str]]:
+def near_csms(
+    form: MathOptForm, reduced: list[float], values: list[float], count: int
+) -> dict[str, list[str]]:
+    """For each account, its `count` CSMs of least LP reduced cost (least first), then
+    any other CSM the LP gives part of it. Restricted to these, the block is a far
+    smaller model whose plans are near the LP's: CP-SAT on it finds plans the whole
+    model's search does not (tight GAP books: `benchmarks/NOTES.md`, issue 16)."""
+    near: dict[str, list[str]] = {}
+    for account_id, pairs in form.by_account.items():
+        ranked = sorted(pairs, key=lambda pair: (reduced[pair[1]], pair[0]))
+        chosen = [c for c, _ in ranked[:count]]
+        chosen += [c for c, var in ranked[count:] if values[var] > 1e-9]
+        near[account_id] = chosen
+    return near
+
+
+def lp_partners(near: dict[str, list[str]]) -> dict[str, list[str]]:
     """For each CSM, the CSMs that share its accounts' cheapest alternatives in the LP
-    (least reduced cost, `NEAR_PER_ACCOUNT` per account), most shared first: a group of
-    them can trade accounts the LP values nearly alike, where a random group mostly
+    (the first `NEAR_PER_ACCOUNT` of `near_csms` per account), most shared first: a group
+    of them can trade accounts the LP values nearly alike, where a random group mostly
     cannot (tight GAP books: `benchmarks/NOTES.md`, issue 16)."""
     shared: dict[str, dict[str, int]] = {}
-    for pairs in form.by_account.values():
-        near = sorted(pairs, key=lambda pair: (reduced[pair[1]], pair[0]))[:NEAR_PER_ACCOUNT]
-        for csm_id, _ in near:
+    for csms in near.values():
+        closest = csms[:NEAR_PER_ACCOUNT]
+        for csm_id in closest:
             counts = shared.setdefault(csm_id, {})
-            for other, _ in near:
+            for other in closest:
                 if other != csm_id:
                     counts[other] = counts.get(other, 0) + 1
     return {c: sorted(counts, key=lambda o: (-counts[o], o)) for c, counts in shared.items()}
@@ -70,22 +89,30 @@ def lp_start(
     seed: int = 0,
     on_plan: Callable[[float], None] | None = None,
     race: bool = True,
+    core: int | None = None,
 ) -> LpStarted | None:
     """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
     the LP has no answer in time. The plan may still break a rule when neither step can
     place every account. `on_plan(objective)` hears of each better placement as CP-SAT
     finds it (the block's objective: every account is in that model), so progress shows
     the first plan before the placement is proven best. `race`: dual simplex and the
-    barrier race for the LP (`lp_race`); off, the same start every time."""
+    barrier race for the LP (`lp_race`); off, the same start every time. `core`: CSMs
+    of least reduced cost per account in `LpStarted.near` (none without)."""
     form = build_mip(facts, block)
     objective = form.weighted_objective()
     outcome = solve_lp(form.model, objective, deadline.left(), race)
     if outcome.values is None:
         return None
     bound = relaxation_bound(outcome, form.model.integral(objective))
-    partners = {} if outcome.reduced_costs is None else lp_partners(form, outcome.reduced_costs)
+    partners: dict[str, list[str]] = {}
+    near: dict[str, list[str]] = {}
+    if outcome.reduced_costs is not None:
+        reduced, values = outcome.reduced_costs, outcome.values
+        partners = lp_partners(near_csms(form, reduced, values, NEAR_PER_ACCOUNT))
+        if core is not None:
+            near = near_csms(form, reduced, values, core)
     plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
-    return LpStarted(plan, bound, partners)
+    return LpStarted(plan, bound, partners, near)
 
 
 def _placed(

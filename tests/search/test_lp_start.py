@@ -13,7 +13,7 @@ from allocator.model.mathopt import build_mip
 from allocator.model.mip import solve_block_mip
 from allocator.schema import effective_date_of
 from allocator.search import starting_plan
-from allocator.search.lp_start import NEAR_PER_ACCOUNT, lp_partners, lp_start
+from allocator.search.lp_start import NEAR_PER_ACCOUNT, lp_partners, lp_start, near_csms
 from benchmarks.gap_tight import generate
 from tests.builders import account, csm, make_instance
 
@@ -58,8 +58,9 @@ def test_the_rounded_start_reports_its_plans_as_they_come(tmp_path: Path) -> Non
 
 
 def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
-    """Each account counts its `NEAR_PER_ACCOUNT` CSMs of least reduced cost as near; a
-    CSM's partners are the CSMs near for its near accounts, most shared first."""
+    """Each account counts its `NEAR_PER_ACCOUNT` CSMs of least reduced cost as near, and
+    any CSM the LP gives part of it; a CSM's partners are the CSMs near for its near
+    accounts, most shared first."""
     csms = [csm(f"C{k}") for k in range(1, 7)]
     instance = make_instance([account(f"A{i}") for i in range(1, 4)], csms)
     facts = Facts(instance, effective_date_of(instance))
@@ -73,7 +74,12 @@ def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
             reduced[var] = 50.0 if csm_id in ("C5", "C6") else 10.0  # near: C1, C3, C2, C4
         else:
             reduced[var] = float(wanted.index(csm_id)) if csm_id in wanted else 100.0
-    partners = lp_partners(form, reduced)
+    values = [0.0] * len(form.model.names)
+    values[form.x["A3", "C6"]] = 0.5  # the LP gives part of A3 to C6: it stays in its core
+    ranked = near_csms(form, reduced, values, NEAR_PER_ACCOUNT)
+    assert ranked == {**near, "A3": ["C1", "C3", "C2", "C4", "C6"]}
+    assert near_csms(form, reduced, values, 2)["A2"] == ["C1", "C2"]
+    partners = lp_partners(ranked)
     assert NEAR_PER_ACCOUNT == 4
     # C1 and C2 share all three accounts, C1 and C3 two, C1 and C4 two, C5 and C6 one.
     assert partners["C1"] == ["C2", "C3", "C4", "C5", "C6"]
@@ -90,3 +96,4 @@ def test_without_the_race_the_start_is_the_same_every_time(tmp_path: Path) -> No
     second = lp_start(facts, block, greedy, Deadline.after(30), race=False)
     assert first is not None and second is not None
     assert first.plan == second.plan and first.partners == second.partners
+    assert first.near == second.near
