@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from allocator.bounds import bound_without_search, quick_bound
 from allocator.deadline import Deadline, Stopwatch
 from allocator.facts import Block, Facts
-from allocator.model import Incumbent, MipResult, build_model, run_cpsat
+from allocator.model import Incumbent, MipResult, RunOutcome, build_model, run_cpsat
 from allocator.parameters import available_cpus
 from allocator.pipeline import companion
 from allocator.pipeline.companion import Companion
@@ -270,6 +270,22 @@ class _Job:
     def obeys_rules(self, plan: Plan) -> bool:
         return obeys_rules(self.facts, self.block, plan)
 
+    def run(
+        self, model: cp_model.CpModel, deadline: Deadline, tick: Callable[[Incumbent], None]
+    ) -> RunOutcome:
+        """CP-SAT on `model` by the deadline, with the job's workers, seed and mode."""
+        settings = self.settings
+        return run_cpsat(
+            model,
+            max(0.1, deadline.left()),
+            settings.workers,
+            settings.seed,
+            log=settings.log,
+            on_tick=tick,
+            deterministic=settings.deterministic,
+            stop_when=self.stop_when,
+        )
+
 
 def _search_block(
     facts: Facts,
@@ -394,7 +410,7 @@ def _core(job: _Job, hint: Plan, near: dict[str, list[str]], deadline: Deadline)
     status and bound are not kept."""
     if not near:
         return hint
-    facts, block, settings = job.facts, job.block, job.settings
+    facts, block = job.facts, job.block
     allowed = {a: list(dict.fromkeys([*near.get(a, []), str(hint[a])])) for a in block.accounts}
     built = build_model(facts, block, allowed=allowed)
     built.form.hint(hint)
@@ -406,16 +422,7 @@ def _core(job: _Job, hint: Plan, near: dict[str, list[str]], deadline: Deadline)
             if value < before:
                 job.on_tick(value, None, incumbent.solutions)
 
-    run = run_cpsat(
-        built.model,
-        max(0.1, deadline.left()),
-        settings.workers,
-        settings.seed,
-        log=settings.log,
-        on_tick=tick,
-        deterministic=settings.deterministic,
-        stop_when=job.stop_when,
-    )
+    run = job.run(built.model, deadline, tick)
     if run.solver is None or run.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint
     plan = {**hint, **built.form.owners(run.solver)}
@@ -484,16 +491,7 @@ def _cpsat(job: _Job, hint: Plan | None, searched: Plan | None, deadline: Deadli
             incumbent.solutions,
         )
 
-    run = run_cpsat(
-        built.model,
-        max(0.1, deadline.left()),
-        settings.workers,
-        settings.seed,
-        log=settings.log,
-        on_tick=tick,
-        deterministic=settings.deterministic,
-        stop_when=job.stop_when,
-    )
+    run = job.run(built.model, deadline, tick)
     solver = run.solver
     if solver is None:
         return BlockOutcome("UNKNOWN", interrupted=run.interrupted)

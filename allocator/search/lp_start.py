@@ -104,14 +104,14 @@ def lp_start(
     if outcome.values is None:
         return None
     bound = relaxation_bound(outcome, form.model.integral(objective))
+    plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
     partners: dict[str, list[str]] = {}
     near: dict[str, list[str]] = {}
-    if outcome.reduced_costs is not None:
+    if outcome.reduced_costs is not None:  # after the plan: it is the first the user sees
         reduced, values = outcome.reduced_costs, outcome.values
         partners = lp_partners(near_csms(form, reduced, values, NEAR_PER_ACCOUNT))
         if core is not None:
             near = near_csms(form, reduced, values, core)
-    plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
     return LpStarted(plan, bound, partners, near)
 
 

@@ -15,7 +15,7 @@ from allocator.bounds.counts import build_counts_model, counts_plan, modelled, s
 from allocator.bounds.counts_cpsat import solve_with_cpsat
 from allocator.checker import check
 from allocator.deadline import Deadline
-from allocator.facts import Facts
+from allocator.facts import Block, Facts
 from allocator.facts.blocks import find_blocks
 from allocator.io.loading import load_instance
 from allocator.model.mathopt import highs_available, solve_highs
@@ -66,13 +66,18 @@ def test_counts_optimum_never_exceeds_the_optimum(raw: dict[str, Any]) -> None:
         assert total <= best + 1e-6
 
 
-def test_counts_plan_on_bench_m_is_what_the_model_says() -> None:
-    """On bench-M's biggest block (no families are split: they stay at the start's owner)
-    the counts plan obeys the rules and its recomputed objective is at least the bound."""
+def _bench_m_biggest_block() -> tuple[Facts, Block]:
+    """bench-M's 1,826-account Scale block: the counts model applies, with families."""
     instance = load_instance(INSTANCES / "bench-M.json")
     assert instance.policy.effective_date is not None
     facts = Facts(instance, instance.policy.effective_date)
-    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    return facts, max(find_blocks(facts), key=lambda b: len(b.accounts))
+
+
+def test_counts_plan_on_bench_m_is_what_the_model_says() -> None:
+    """On bench-M's biggest block (no families are split: they stay at the start's owner)
+    the counts plan obeys the rules and its recomputed objective is at least the bound."""
+    facts, block = _bench_m_biggest_block()
     start = {a: facts.accounts[a].current_csm for a in block.accounts}
     result = solve_counts(facts, block, Deadline.after(20.0), start, SolveParams())
     assert result is not None and result.bound is not None
@@ -104,10 +109,7 @@ def test_the_bound_arrives_before_the_plan_and_the_search_adopts_a_better_plan()
     """bench-M's biggest block has families: the counts model's bound is reported first
     (`on_bound`), then the plan with families pinned; the neighbourhood search, offered
     that plan, goes on from it and ends no worse."""
-    instance = load_instance(INSTANCES / "bench-M.json")
-    assert instance.policy.effective_date is not None
-    facts = Facts(instance, instance.policy.effective_date)
-    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    facts, block = _bench_m_biggest_block()
     start = greedy_plan(facts, keep_current=True)
     first: list[float] = []
     result = solve_counts(
@@ -143,10 +145,7 @@ def test_the_plan_keeps_its_time_when_highs_overruns_the_bound(
     """HiGHS can run past its limit on the bound's model (bench-L's 1,285-account block:
     13.6 s when asked for 6.5). Even when it overruns by its whole part, the model for
     the plan (families pinned) still gets at least as long as the bound was given."""
-    instance = load_instance(INSTANCES / "bench-M.json")
-    assert instance.policy.effective_date is not None
-    facts = Facts(instance, instance.policy.effective_date)
-    block = max(find_blocks(facts), key=lambda b: len(b.accounts))
+    facts, block = _bench_m_biggest_block()
     start = greedy_plan(facts, keep_current=True)
     limits: list[float] = []
     real_highs, real_cpsat = counts.solve_highs, counts.solve_with_cpsat
