@@ -1,7 +1,8 @@
 """Solving one independent block: the fewest-moves pass when the policy asks for it, the
 neighbourhood search for big blocks (one lane per core the companion leaves free), the
-LP-rounded start for new tight books, CP-SAT on the whole block, and the HiGHS companion
-beside them; the block keeps the better plan and the higher proven bound."""
+LP-rounded start and CP-SAT on the core model for new tight books, CP-SAT on the whole
+block, and the HiGHS companion beside them; the block keeps the better plan and the higher
+proven bound."""
 
 from __future__ import annotations
 
