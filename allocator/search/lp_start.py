@@ -49,20 +49,28 @@ NEAR_PER_ACCOUNT = 4
 """CSMs per account counted as near-optimal for it: those of least LP reduced cost."""
 
 
-def near_csms(
-    form: MathOptForm, reduced: list[float], values: list[float], count: int
-) -> dict[str, list[str]]:
+Ranked = dict[str, list[tuple[str, int]]]
+"""Account -> its (CSM, LP variable) pairs, least reduced cost first."""
+
+
+def rank_csms(form: MathOptForm, reduced: list[float]) -> Ranked:
+    """Each account's CSMs by LP reduced cost, least first (ties by CSM id)."""
+    return {
+        account_id: sorted(pairs, key=lambda pair: (reduced[pair[1]], pair[0]))
+        for account_id, pairs in form.by_account.items()
+    }
+
+
+def near_csms(ranked: Ranked, values: list[float], count: int) -> dict[str, list[str]]:
     """For each account, its `count` CSMs of least LP reduced cost (least first), then
     any other CSM the LP gives part of it. Restricted to these, the block is a far
     smaller model whose plans are near the LP's: CP-SAT on it finds plans the whole
     model's search does not (tight GAP books: `benchmarks/NOTES.md`, issue 16)."""
-    near: dict[str, list[str]] = {}
-    for account_id, pairs in form.by_account.items():
-        ranked = sorted(pairs, key=lambda pair: (reduced[pair[1]], pair[0]))
-        chosen = [c for c, _ in ranked[:count]]
-        chosen += [c for c, var in ranked[count:] if values[var] > 1e-9]
-        near[account_id] = chosen
-    return near
+    return {
+        account_id: [c for c, _ in pairs[:count]]
+        + [c for c, var in pairs[count:] if values[var] > 1e-9]
+        for account_id, pairs in ranked.items()
+    }
 
 
 def lp_partners(near: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -108,10 +116,10 @@ def lp_start(
     partners: dict[str, list[str]] = {}
     near: dict[str, list[str]] = {}
     if outcome.reduced_costs is not None:  # after the plan: it is the first the user sees
-        reduced, values = outcome.reduced_costs, outcome.values
-        partners = lp_partners(near_csms(form, reduced, values, NEAR_PER_ACCOUNT))
+        ranked = rank_csms(form, outcome.reduced_costs)
+        partners = lp_partners(near_csms(ranked, outcome.values, NEAR_PER_ACCOUNT))
         if core is not None:
-            near = near_csms(form, reduced, values, core)
+            near = near_csms(ranked, outcome.values, core)
     return LpStarted(plan, bound, partners, near)
 
 

@@ -13,7 +13,13 @@ from allocator.model.mathopt import build_mip
 from allocator.model.mip import solve_block_mip
 from allocator.schema import effective_date_of
 from allocator.search import starting_plan
-from allocator.search.lp_start import NEAR_PER_ACCOUNT, lp_partners, lp_start, near_csms
+from allocator.search.lp_start import (
+    NEAR_PER_ACCOUNT,
+    lp_partners,
+    lp_start,
+    near_csms,
+    rank_csms,
+)
 from benchmarks.gap_tight import generate
 from tests.builders import account, csm, make_instance
 
@@ -76,9 +82,9 @@ def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
             reduced[var] = float(wanted.index(csm_id)) if csm_id in wanted else 100.0
     values = [0.0] * len(form.model.names)
     values[form.x["A3", "C6"]] = 0.5  # the LP gives part of A3 to C6: it stays in its core
-    ranked = near_csms(form, reduced, values, NEAR_PER_ACCOUNT)
+    ranked = near_csms(rank_csms(form, reduced), values, NEAR_PER_ACCOUNT)
     assert ranked == {**near, "A3": ["C1", "C3", "C2", "C4", "C6"]}
-    assert near_csms(form, reduced, values, 2)["A2"] == ["C1", "C2"]
+    assert near_csms(rank_csms(form, reduced), values, 2)["A2"] == ["C1", "C2"]
     partners = lp_partners(ranked)
     assert NEAR_PER_ACCOUNT == 4
     # C1 and C2 share all three accounts, C1 and C3 two, C1 and C4 two, C5 and C6 one.
