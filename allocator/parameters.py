@@ -84,6 +84,9 @@ class SolveParams:
     new_book_core_csms: int = 3
     """CSMs of least LP reduced cost per account in a new book's core model
     (`search/lp_start.py`, `near_csms`)."""
+    new_book_search_csms: int = 5
+    """CSMs of least LP reduced cost per account that a new book's search steps may move
+    it to (besides its owner; `search/lp_start.py`, `near_csms`)."""
     new_book_core_share: float = 0.4
     """Of a new book's time after its LP-rounded start, the part for CP-SAT on its core
     model, before the neighbourhood search (which gets `new_book_search_share` in all)."""
@@ -97,7 +100,7 @@ class SolveParams:
     """...and at least this much, when the block's solve left it."""
 
     # --- the HiGHS companion ------------------------------------------------------------
-    mip_limit: int = 25_000
+    mip_limit: int = 30_000
     """Pairs up to which HiGHS solves a block as a MIP; above, it gives a bound only."""
     companion_limit: int = 400_000
     """Pairs above which no LP is built (the counts model may still apply)."""

@@ -376,7 +376,6 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
         job.settings.seed,
         on_plan=lambda value: job.on_tick(value, None, 1),
         race=_lanes(job.settings) > 1,
-        core=params.new_book_core_csms,
     )
     lp_bound = None
     if started is not None:
@@ -384,7 +383,7 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
         if job.obeys_rules(hint):
             job.on_tick(block.objective(facts, hint), lp_bound, 1)
             core, search = params.new_book_core_share, params.new_book_search_share
-            hint = _core(job, hint, started.near, deadline.share(core))
+            hint = _core(job, hint, started.near(params.new_book_core_csms), deadline.share(core))
             searched = _search(
                 job,
                 hint,
@@ -392,6 +391,7 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
                 False,
                 new_book=True,
                 partners=started.partners,
+                near=started.near(params.new_book_search_csms) or None,
             )
             if job.obeys_rules(searched.plan):
                 hint = searched.plan
@@ -445,6 +445,7 @@ def _search(
     repair: bool,
     new_book: bool = False,
     partners: dict[str, list[str]] | None = None,
+    near: dict[str, list[str]] | None = None,
 ) -> Searched:
     """The neighbourhood search from the hint; a `repair` stops once the plan obeys the
     rules (CP-SAT takes it from there). A `new_book` searches with its own adaptive groups
@@ -470,6 +471,7 @@ def _search(
         lanes=_lanes(job.settings),
         partners=partners,
         partner_share=params.new_book_partner_share if new_book else 0.0,
+        near=near,
     )
 
 

@@ -62,7 +62,9 @@ def polish(
             return replace(outcome, interrupted=True)
         if found is not None:
             plan = found
-    plan = undo_free_moves(facts, block.accounts, plan, deadline)
+    # A pinned account stays where the user put it, even where its move buys nothing.
+    unpinned = [a for a in block.accounts if a not in settings.pins]
+    plan = undo_free_moves(facts, unpinned, plan, deadline)
     if plan == outcome.plan:
         return outcome
     objective = block.objective(facts, plan)

@@ -31,20 +31,6 @@ WHOLE = 1 - 1e-6
 """An LP value this close to 1 gives the account to that CSM."""
 
 
-@dataclass(frozen=True)
-class LpStarted:
-    """The LP-rounded plan and the LP's proven bound on the block (None unless the LP
-    was solved to optimality)."""
-
-    plan: Owners
-    bound: float | None
-    partners: dict[str, list[str]] = field(default_factory=dict)
-    """CSM -> the CSMs the LP finds good for the same accounts, most shared first."""
-    near: dict[str, list[str]] = field(default_factory=dict)
-    """Account -> its CSMs of least LP reduced cost, least first, and any CSM the LP gives
-    part of it (`near_csms`): the block's core."""
-
-
 NEAR_PER_ACCOUNT = 4
 """CSMs per account counted as near-optimal for it: those of least LP reduced cost."""
 
@@ -89,6 +75,26 @@ def lp_partners(near: dict[str, list[str]]) -> dict[str, list[str]]:
     return {c: sorted(counts, key=lambda o: (-counts[o], o)) for c, counts in shared.items()}
 
 
+@dataclass(frozen=True)
+class LpStarted:
+    """The LP-rounded plan and the LP's proven bound on the block (None unless the LP
+    was solved to optimality)."""
+
+    plan: Owners
+    bound: float | None
+    partners: dict[str, list[str]] = field(default_factory=dict)
+    """CSM -> the CSMs the LP finds good for the same accounts, most shared first."""
+    ranked: Ranked = field(default_factory=dict)
+    """Account -> its CSMs by LP reduced cost (`rank_csms`); empty without reduced costs."""
+    values: list[float] = field(default_factory=list)
+    """The LP's value of each assignment variable."""
+
+    def near(self, count: int) -> dict[str, list[str]]:
+        """Account -> its `count` CSMs of least LP reduced cost and any CSM the LP gives
+        part of it (`near_csms`); empty without reduced costs."""
+        return near_csms(self.ranked, self.values, count)
+
+
 def lp_start(
     facts: Facts,
     block: Block,
@@ -97,15 +103,13 @@ def lp_start(
     seed: int = 0,
     on_plan: Callable[[float], None] | None = None,
     race: bool = True,
-    core: int | None = None,
 ) -> LpStarted | None:
     """`base` with `block`'s accounts placed from the block's LP relaxation, or None when
     the LP has no answer in time. The plan may still break a rule when neither step can
     place every account. `on_plan(objective)` hears of each better placement as CP-SAT
     finds it (the block's objective: every account is in that model), so progress shows
     the first plan before the placement is proven best. `race`: dual simplex and the
-    barrier race for the LP (`lp_race`); off, the same start every time. `core`: CSMs
-    of least reduced cost per account in `LpStarted.near` (none without)."""
+    barrier race for the LP (`lp_race`); off, the same start every time."""
     form = build_mip(facts, block)
     objective = form.weighted_objective()
     outcome = solve_lp(form.model, objective, deadline.left(), race)
@@ -113,14 +117,12 @@ def lp_start(
         return None
     bound = relaxation_bound(outcome, form.model.integral(objective))
     plan = _placed(facts, block, base, form, outcome.values, deadline, seed, on_plan)
-    partners: dict[str, list[str]] = {}
-    near: dict[str, list[str]] = {}
-    if outcome.reduced_costs is not None:  # after the plan: it is the first the user sees
-        ranked = rank_csms(form, outcome.reduced_costs)
-        partners = lp_partners(near_csms(ranked, outcome.values, NEAR_PER_ACCOUNT))
-        if core is not None:
-            near = near_csms(ranked, outcome.values, core)
-    return LpStarted(plan, bound, partners, near)
+    if outcome.reduced_costs is None:
+        return LpStarted(plan, bound)
+    # After the plan: it is the first the user sees.
+    ranked = rank_csms(form, outcome.reduced_costs)
+    partners = lp_partners(near_csms(ranked, outcome.values, NEAR_PER_ACCOUNT))
+    return LpStarted(plan, bound, partners, ranked, outcome.values)
 
 
 def _placed(

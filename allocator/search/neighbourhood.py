@@ -226,9 +226,12 @@ def _step_model(
     group: list[str],
     capped: bool,
     moves_only: bool,
+    near: dict[str, list[str]] | None = None,
 ) -> CpSatModel:
     """The exact model of one group: every account its CSMs hold, free among them. A family
-    with members outside the group stays put (its owner's book still counts)."""
+    with members outside the group stays put (its owner's book still counts). With `near`,
+    an account may move only to its near CSMs in the group; exact for the group within
+    that restriction, so still never worse."""
     held = [a for c in group for a in books[c]]
     held_set = set(held)
     family_of = facts.family_of
@@ -239,7 +242,14 @@ def _step_model(
     }
     sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(group)))
     cap = voluntary_moves(facts, sub.accounts, plan) if capped else None
-    built = build_model(facts, sub, pins=pinned, move_cap=cap, objective=not moves_only)
+    allowed = (
+        None
+        if near is None
+        else {a: list(dict.fromkeys([*near.get(a, group), str(plan[a])])) for a in held}
+    )
+    built = build_model(
+        facts, sub, pins=pinned, move_cap=cap, objective=not moves_only, allowed=allowed
+    )
     if moves_only:
         built.form.minimise_voluntary_moves()
     built.form.hint(plan)
@@ -264,6 +274,7 @@ def improve(
     lanes: int = 1,
     partners: dict[str, list[str]] | None = None,
     partner_share: float = 0.0,
+    near: dict[str, list[str]] | None = None,
 ) -> Searched:
     """A better plan for `block`'s accounts than `start`, searched until the deadline or
     until `stop_when(plan)` (asked before each step) is true. `capped`: the block's
@@ -277,7 +288,8 @@ def improve(
     once, each in its own thread on a group no other running step touches (so their
     results add up); one lane, or any `adopt`, searches in a reproducible order.
     `partners` (CSM -> CSMs, closest first: `lp_partners`) make `partner_share` of the
-    groups from their first CSM's partners."""
+    groups from their first CSM's partners. `near` (account -> CSMs: `near_csms`) limits
+    where each step may move an account (its owner always stays open)."""
     clock = Stopwatch.start()
     search = _Search(
         facts,
@@ -294,6 +306,7 @@ def improve(
         moves_only,
         on_step,
         adopt,
+        near,
     )
     # A lane needs groups apart from the others'; adopting a whole plan needs no step
     # under way.
@@ -330,6 +343,7 @@ class _Search:
     moves_only: bool
     on_step: Callable[[SearchStats, Plan], None] | None
     adopt: Callable[[Plan], Plan | None] | None
+    near: dict[str, list[str]] | None
     stats: SearchStats = field(default_factory=SearchStats)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ended: threading.Event = field(default_factory=threading.Event)
@@ -382,7 +396,9 @@ class _Search:
         if not group:
             return None
         self.busy.update(group)
-        built = _step_model(self.facts, self.plan, books, group, self.capped, self.moves_only)
+        built = _step_model(
+            self.facts, self.plan, books, group, self.capped, self.moves_only, self.near
+        )
         self.started += 1
         return group, built, self.seed + self.started - 1
 

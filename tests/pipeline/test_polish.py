@@ -27,6 +27,28 @@ def test_moves_that_buy_nothing_are_not_made() -> None:
     assert result.solution.moves == 0
 
 
+def test_a_pinned_move_stays_although_it_buys_nothing() -> None:
+    """The user pins A1 to C1; moves are free and nothing else scores, so putting A1 back
+    with C0 would cost nothing, but the pin holds (found by the forced-solve property
+    test: the undo pass used to put it back)."""
+    instance = make_instance(
+        [account("A0"), account("A1", current_csm="C0")],
+        ["C0", "C1"],
+        policy={
+            "weights": {
+                "moves": 0,
+                "balance": 0,
+                "renewal_bunching": 0,
+                "pair_cost": 0,
+                "specialization": 0,
+            }
+        },
+    )
+    result = solve(instance, time_limit=5, workers=1, pins={"A1": "C1"})
+    assert result.status == "OPTIMAL" and result.feasible
+    assert result.owners["A1"] == "C1"
+
+
 def test_a_forced_choice_moves_the_account_far_from_renewal_and_smaller() -> None:
     """C1 holds three Scale accounts and may keep two: the one to go is the small account
     renewing next year, not the large one renewing next month."""

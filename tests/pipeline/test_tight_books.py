@@ -99,7 +99,7 @@ def _core_job(tmp_path: Path, seed: int) -> tuple[block_module._Job, dict[str, s
     instance = read_orlib_gap(path)
     facts = Facts(instance, effective_date_of(instance))
     (block,) = find_blocks(facts)
-    started = lp_start(facts, block, starting_plan(facts, [block]), Deadline.after(30), core=3)
+    started = lp_start(facts, block, starting_plan(facts, [block]), Deadline.after(30))
     assert started is not None
     job = block_module._Job(facts, block, Settings(workers=1), lambda *tick: None)
     return job, dict(started.plan), started
@@ -109,15 +109,36 @@ def test_the_core_model_keeps_each_account_near_its_lp_csms(tmp_path: Path) -> N
     """CP-SAT on the core from the LP-rounded start: a plan that obeys every rule, no worse
     than the start, with every account at one of its near CSMs or where it started."""
     job, start, started = _core_job(tmp_path, seed=7)
+    near = started.near(3)
     assert job.obeys_rules(start)
-    assert all(len(csms) >= 1 for csms in started.near.values())
-    assert sum(len(csms) for csms in started.near.values()) < 10 * len(start) / 2
-    plan = block_module._core(job, start, started.near, Deadline.after(3))
+    assert all(len(csms) >= 1 for csms in near.values())
+    assert sum(len(csms) for csms in near.values()) < 10 * len(start) / 2
+    plan = block_module._core(job, start, near, Deadline.after(3))
     assert job.obeys_rules(plan)
     block, facts = job.block, job.facts
     assert block.objective(facts, plan) <= block.objective(facts, start)
     for account_id in block.accounts:
-        assert plan[account_id] in (*started.near[account_id], start[account_id])
+        assert plan[account_id] in (*near[account_id], start[account_id])
+
+
+def test_a_new_books_search_moves_accounts_only_to_their_near_csms(tmp_path: Path) -> None:
+    """The new-book search with near CSMs: every step keeps the plan within the rules and
+    no worse, and every account ends where it started or at one of its near CSMs, where
+    the unrestricted search moves some elsewhere."""
+    job, start, started = _core_job(tmp_path, seed=9)
+    near = started.near(2)
+    facts, block = job.facts, job.block
+    searched = block_module._search(
+        job, start, Deadline.after(3), False, new_book=True, partners=started.partners, near=near
+    )
+    assert searched.stats.steps > 0 and job.obeys_rules(searched.plan)
+    assert block.objective(facts, searched.plan) <= block.objective(facts, start)
+    outside = [a for a in block.accounts if searched.plan[a] not in (*near[a], start[a])]
+    assert not outside
+    free = block_module._search(
+        job, start, Deadline.after(3), False, new_book=True, partners=started.partners
+    )
+    assert any(free.plan[a] not in (*near[a], start[a]) for a in block.accounts)
 
 
 def test_without_a_core_the_start_stands(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from allocator.schema import effective_date_of
 from allocator.search import starting_plan
 from allocator.search.lp_start import (
     NEAR_PER_ACCOUNT,
+    LpStarted,
     lp_partners,
     lp_start,
     near_csms,
@@ -85,6 +86,8 @@ def test_lp_partners_are_csms_near_for_the_same_accounts() -> None:
     ranked = near_csms(rank_csms(form, reduced), values, NEAR_PER_ACCOUNT)
     assert ranked == {**near, "A3": ["C1", "C3", "C2", "C4", "C6"]}
     assert near_csms(rank_csms(form, reduced), values, 2)["A2"] == ["C1", "C2"]
+    started = LpStarted({}, None, ranked=rank_csms(form, reduced), values=values)
+    assert started.near(1) == {"A1": ["C1"], "A2": ["C1"], "A3": ["C1", "C6"]}
     partners = lp_partners(ranked)
     assert NEAR_PER_ACCOUNT == 4
     # C1 and C2 share all three accounts, C1 and C3 two, C1 and C4 two, C5 and C6 one.
@@ -102,4 +105,4 @@ def test_without_the_race_the_start_is_the_same_every_time(tmp_path: Path) -> No
     second = lp_start(facts, block, greedy, Deadline.after(30), race=False)
     assert first is not None and second is not None
     assert first.plan == second.plan and first.partners == second.partners
-    assert first.near == second.near
+    assert first.near(3) == second.near(3) and first.near(3)
