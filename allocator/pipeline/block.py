@@ -365,8 +365,9 @@ def _new_tight(
 
 
 def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
-    """The LP-rounded start, CP-SAT on the block's core from it, the new-book search, then
-    CP-SAT on the whole block; the LP's bound stands where CP-SAT proves less."""
+    """The LP-rounded start, CP-SAT on the block's core from it, the new-book search (each
+    account among its near CSMs), then CP-SAT on the whole block; the LP's bound stands
+    where CP-SAT proves less."""
     facts, block, params = job.facts, job.block, job.settings.params
     started = lp_start(
         facts,

@@ -8,7 +8,8 @@ is a better plan. Groups start from the CSMs furthest from their balance target 
 random order where balance is not scored); half the time the rest of the group is the
 CSMs tied to it by moved accounts (so a move that is no longer needed can be undone),
 otherwise random CSMs that share accounts with it. A CSM's rank drops with each step from
-it that found nothing. New books search with an adaptive group size (`_Size`). (Group
+it that found nothing. New books search with an adaptive group size (`_Size`), each
+account among the few CSMs its LP finds cheapest (`near`). (Group
 sizes, step limits and the rankings were measured on bench-M, bench-L and the tight GAP
 set: benchmarks/NOTES.md.)
 """
@@ -230,8 +231,8 @@ def _step_model(
 ) -> CpSatModel:
     """The exact model of one group: every account its CSMs hold, free among them. A family
     with members outside the group stays put (its owner's book still counts). With `near`,
-    an account may move only to its near CSMs in the group; exact for the group within
-    that restriction, so still never worse."""
+    an account may move only to its near CSMs in the group (any it may have, if `near`
+    names none for it); exact for the group within that restriction, so never worse."""
     held = [a for c in group for a in books[c]]
     held_set = set(held)
     family_of = facts.family_of
@@ -245,7 +246,10 @@ def _step_model(
     allowed = (
         None
         if near is None
-        else {a: list(dict.fromkeys([*near.get(a, group), str(plan[a])])) for a in held}
+        else {
+            a: list(dict.fromkeys([*near.get(a, facts.eligibility.allowed[a]), str(plan[a])]))
+            for a in held
+        }
     )
     built = build_model(
         facts, sub, pins=pinned, move_cap=cap, objective=not moves_only, allowed=allowed
