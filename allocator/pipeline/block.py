@@ -26,7 +26,7 @@ from allocator.pipeline.settings import Settings, Tick
 from allocator.schema.plan import Plan
 from allocator.schema.solution import Status
 from allocator.search import Searched, SearchStats, improve
-from allocator.search.lp_start import lp_start
+from allocator.search.lp_start import lp_start, near_choices
 
 _STATUS: dict[object, Status] = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -407,14 +407,14 @@ def _new_tight_book(job: _Job, hint: Plan, deadline: Deadline) -> BlockOutcome:
 
 def _core(job: _Job, hint: Plan, near: dict[str, list[str]], deadline: Deadline) -> Plan:
     """CP-SAT on the block's core from the hint: each account may go only to its CSMs of
-    least LP reduced cost (`lp_start.near_csms`) or to its owner in the hint. Its better
+    least LP reduced cost (`lp_start.near_csms`) or to its owner in the hint
+    (`near_choices`). Its better
     plan, else the hint. For plans only: the core's optimum is not the block's, so its
     status and bound are not kept."""
     if not near:
         return hint
     facts, block = job.facts, job.block
-    allowed = {a: list(dict.fromkeys([*near.get(a, []), str(hint[a])])) for a in block.accounts}
-    built = build_model(facts, block, allowed=allowed)
+    built = build_model(facts, block, allowed=near_choices(facts, near, hint, block.accounts))
     built.form.hint(hint)
     before = block.objective(facts, hint)
 

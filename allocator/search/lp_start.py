@@ -12,7 +12,7 @@ breaks capacity (`benchmarks/NOTES.md`, issue 16).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -56,6 +56,17 @@ def near_csms(ranked: Ranked, values: list[float], count: int) -> dict[str, list
         account_id: [c for c, _ in pairs[:count]]
         + [c for c, var in pairs[count:] if values[var] > 1e-9]
         for account_id, pairs in ranked.items()
+    }
+
+
+def near_choices(
+    facts: Facts, near: dict[str, list[str]], plan: Plan, accounts: Iterable[str]
+) -> dict[str, list[str]]:
+    """For each account, the CSMs a model restricted to `near` may give it: its near CSMs
+    (every CSM it may have where `near` names none) and its owner in `plan`."""
+    return {
+        a: list(dict.fromkeys([*near.get(a, facts.eligibility.allowed[a]), str(plan[a])]))
+        for a in accounts
     }
 
 

@@ -30,6 +30,7 @@ from allocator.facts import Block, Facts
 from allocator.interrupts import stop_requested
 from allocator.model import CpSatModel, build_model
 from allocator.schema.plan import Owners, Plan
+from allocator.search.lp_start import near_choices
 
 
 @dataclass
@@ -243,14 +244,7 @@ def _step_model(
     }
     sub = Block(accounts=tuple(sorted(held)), csms=tuple(sorted(group)))
     cap = voluntary_moves(facts, sub.accounts, plan) if capped else None
-    allowed = (
-        None
-        if near is None
-        else {
-            a: list(dict.fromkeys([*near.get(a, facts.eligibility.allowed[a]), str(plan[a])]))
-            for a in held
-        }
-    )
+    allowed = None if near is None else near_choices(facts, near, plan, held)
     built = build_model(
         facts, sub, pins=pinned, move_cap=cap, objective=not moves_only, allowed=allowed
     )
